@@ -1,0 +1,188 @@
+// Opening the archive, loading policies, resolving subjects, following links, active holds.
+#include "compliance/common.h"
+
+#include <climits>
+#include <cstdlib>
+
+#include "audit/log.h"
+#include "base/time.h"
+#include "format/data_type.h"
+
+namespace davault::compliance {
+
+Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access) {
+  return store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, access, ctx.lock_timeout_ms);
+}
+
+Result<policy::IdentifierRules> LoadRules(Context& ctx) {
+  if (ctx.identifier_policy_file.empty())
+    return policy::ParseIdentifierRules(kDefaultIdentifierPolicy, "policies/identifiers.toml");
+  return policy::LoadIdentifierRules(ctx.env, ctx.identifier_policy_file);
+}
+
+Result<policy::RetentionPolicy> LoadRetention(Context& ctx, const std::string& file) {
+  if (file.empty())
+    return policy::ParseRetentionPolicy(kDefaultRetentionPolicy, "policies/retention.toml");
+  return policy::LoadRetentionPolicy(ctx.env, file);
+}
+
+std::string PolicyHash(const std::string& text) { return HashHex(crypto::PlainHash(text)); }
+
+std::string HashHex(const crypto::Hash& h) { return crypto::ToHex(h); }
+
+Result<crypto::Hash> HashFromHex(const std::string& hex) {
+  DV_ASSIGN_OR_RETURN(std::string raw, crypto::FromHex(hex));
+  if (raw.size() != 32) return Status::Failed("identifier hash has the wrong length");
+  crypto::Hash h{};
+  std::copy(raw.begin(), raw.end(), h.begin());
+  return h;
+}
+
+std::string TypeName(uint8_t type) {
+  if (type >= 1 && type <= 4)
+    return std::string(format::DataTypeName(static_cast<format::DataType>(type)));
+  return "unknown";
+}
+
+Json TimeOrNull(const std::optional<int64_t>& ms) {
+  return ms ? Json(FormatTime(*ms)) : Json(nullptr);
+}
+
+Result<std::vector<Subject>> ResolveSubjects(store::Archive& a,
+                                             const std::vector<std::string>& args,
+                                             const policy::IdentifierRules& rules) {
+  if (args.empty()) return Status::Usage("name at least one subject as KIND:VALUE");
+  identity::NormalizeOptions opts;
+  opts.default_region = rules.default_region;
+  std::vector<Subject> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto parsed = identity::ParseSubject(args[i], opts);
+    if (!parsed.ok())
+      return Status(parsed.status().code(),
+                    "subject " + std::to_string(i + 1) + ": " + parsed.status().message());
+    auto kind = parsed.value().first;
+    out.push_back({kind, a.IdentifierHash(static_cast<uint8_t>(kind), parsed.value().second.value)});
+  }
+  return out;
+}
+
+namespace {
+bool Followable(uint8_t kind) {
+  auto k = static_cast<identity::Kind>(kind);
+  return k != identity::Kind::kIp && k != identity::Kind::kAgent;
+}
+std::string Pseudonym(const crypto::Hash& h) { return HashHex(h).substr(0, 16); }
+}  // namespace
+
+Result<SubjectClosure> Close(store::Archive& a, const std::vector<Subject>& subjects, bool expand,
+                             int max_emails_per_link) {
+  SubjectClosure c;
+  std::set<crypto::Hash> known;
+  for (const auto& s : subjects) {
+    if (known.insert(s.hash).second) {
+      c.hashes.push_back(s.hash);
+      c.kinds[s.hash] = static_cast<uint8_t>(s.kind);
+    }
+  }
+  if (!expand) return c;
+  std::set<crypto::Hash> refused;
+  std::set<int64_t> visited;
+  std::vector<crypto::Hash> frontier = c.hashes;
+  while (!frontier.empty()) {
+    DV_ASSIGN_OR_RETURN(auto matches, a.Find(frontier));
+    std::vector<crypto::Hash> next;
+    for (const auto& m : matches) {
+      if (!visited.insert(m.record_id).second) continue;
+      DV_ASSIGN_OR_RETURN(auto ids, a.IdentifiersOf(m.record_id));
+      for (const auto& [h, kind] : ids) {
+        if (known.count(h) || refused.count(h)) continue;
+        std::string where = TypeName(m.type) + " record " + std::to_string(m.record_id);
+        std::string kname(identity::KindName(static_cast<identity::Kind>(kind)));
+        if (!Followable(kind)) {
+          refused.insert(h);
+          c.not_followed.push_back(
+              {kind, Pseudonym(h),
+               kname + " in " + where + " not followed: " +
+                   (static_cast<identity::Kind>(kind) == identity::Kind::kIp
+                        ? "IP addresses are shared by many people"
+                        : "agent ids link every conversation an agent handled")});
+          continue;
+        }
+        DV_ASSIGN_OR_RETURN(int64_t emails,
+                            a.CoOccurring(h, static_cast<uint8_t>(identity::Kind::kEmail),
+                                          max_emails_per_link));
+        if (static_cast<identity::Kind>(kind) != identity::Kind::kEmail &&
+            emails > max_emails_per_link) {
+          refused.insert(h);
+          c.not_followed.push_back({kind, Pseudonym(h),
+                                    kname + " in " + where + " not followed: seen with more than " +
+                                        std::to_string(max_emails_per_link) +
+                                        " distinct e-mail addresses (shared)"});
+          continue;
+        }
+        known.insert(h);
+        c.hashes.push_back(h);
+        c.kinds[h] = kind;
+        next.push_back(h);
+        std::string via;
+        for (uint8_t mk : m.kinds)
+          via += (via.empty() ? "" : "+") +
+                 std::string(identity::KindName(static_cast<identity::Kind>(mk)));
+        c.followed.push_back({kind, Pseudonym(h), kname + " found in " + where + " matched by " + via});
+      }
+    }
+    frontier = std::move(next);
+  }
+  return c;
+}
+
+Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64_t at) {
+  std::map<int64_t, policy::HoldInfo> held;
+  DV_ASSIGN_OR_RETURN(auto holds, a.ListHolds());
+  for (const auto& h : holds) {
+    if (h.released_ms) continue;
+    if (h.until_ms && *h.until_ms <= at) continue;
+    Json subjects = Json::parse(h.subjects, nullptr, false);
+    std::vector<crypto::Hash> hashes;
+    if (subjects.is_array())
+      for (const auto& s : subjects) {
+        auto hh = HashFromHex(s.get<std::string>());
+        if (hh.ok()) hashes.push_back(hh.value());
+      }
+    DV_ASSIGN_OR_RETURN(auto matches, a.Find(hashes));
+    for (const auto& m : matches)
+      if (!held.count(m.record_id)) held[m.record_id] = {h.id, h.reason, h.until_ms};
+  }
+  return held;
+}
+
+Status AuditAndCommit(store::Archive& a, const std::string& event, const Json& body) {
+  audit::AuditLog log(&a);
+  DV_ASSIGN_OR_RETURN(store::AuditRow row, log.Append(event, body.dump()));
+  DV_RETURN_IF_ERROR(a.Commit());
+  return log.Anchor(row);
+}
+
+Status AuditRefusal(store::Archive& a, const std::string& command, const std::string& reason) {
+  a.Rollback();
+  DV_RETURN_IF_ERROR(a.Begin());
+  return AuditAndCommit(a, "refusal", Json{{"command", command}, {"reason", reason}});
+}
+
+static std::string Real(const std::string& p) {
+  char buf[PATH_MAX];
+  if (::realpath(p.c_str(), buf) == nullptr) return p;
+  return buf;
+}
+
+Status WriteOutputFile(Context& ctx, const std::string& path, std::string_view data) {
+  if (path.empty()) return Status::Usage("an output file is required (--out FILE)");
+  std::string parent = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  if (parent.empty()) parent = "/";
+  std::string rp = Real(parent), ra = Real(ctx.archive_dir);
+  if (rp == ra || rp.rfind(ra + "/", 0) == 0)
+    return Status::Usage("refusing to write " + path + " inside the archive directory");
+  return WriteFileAtomically(ctx.env, path, data, 0600);
+}
+
+}  // namespace davault::compliance

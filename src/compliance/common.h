@@ -1,0 +1,68 @@
+// Shared pieces of the workflows: opening the archive, the policies, subjects, links and holds.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compliance/workflows.h"
+#include "identity/extractor.h"
+#include "identity/normalize.h"
+#include "policy/identifier_rules.h"
+#include "policy/retention.h"
+#include "store/archive.h"
+
+namespace davault::compliance {
+
+// The policies compiled into the binary (policies/*.toml at build time).
+extern const char* const kDefaultIdentifierPolicy;
+extern const char* const kDefaultRetentionPolicy;
+
+Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access);
+Result<policy::IdentifierRules> LoadRules(Context& ctx);
+Result<policy::RetentionPolicy> LoadRetention(Context& ctx, const std::string& file);
+std::string PolicyHash(const std::string& text);
+
+struct Subject {
+  identity::Kind kind;
+  crypto::Hash hash;
+};
+// Parses KIND:VALUE arguments and hashes their normalized values. Errors never echo values.
+Result<std::vector<Subject>> ResolveSubjects(store::Archive& a,
+                                             const std::vector<std::string>& args,
+                                             const policy::IdentifierRules& rules);
+
+struct Link {
+  uint8_t kind = 0;
+  std::string id;  // first 16 hex digits of the identifier's keyed hash: a pseudonym
+  std::string why;
+};
+struct SubjectClosure {
+  std::vector<crypto::Hash> hashes;     // given and followed
+  std::map<crypto::Hash, uint8_t> kinds;
+  std::vector<Link> followed, not_followed;
+};
+// With expand, follows identifiers inside matching records to a fixed point (never following
+// IP addresses or agent ids, nor ids seen with more than max_emails_per_link e-mails).
+Result<SubjectClosure> Close(store::Archive& a, const std::vector<Subject>& subjects, bool expand,
+                             int max_emails_per_link);
+
+// Records under a hold that is active at `at` (not released, no end or an end after `at`).
+Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64_t at);
+
+// Inserts an audit entry in the open transaction, commits, and anchors the new head.
+Status AuditAndCommit(store::Archive& a, const std::string& event, const Json& body);
+// Records a refusal in its own transaction (the refused work itself changed nothing).
+Status AuditRefusal(store::Archive& a, const std::string& command, const std::string& reason);
+
+std::string HashHex(const crypto::Hash& h);
+Result<crypto::Hash> HashFromHex(const std::string& hex);
+std::string TypeName(uint8_t type);
+Json TimeOrNull(const std::optional<int64_t>& ms);
+
+// Writes a file outside the archive atomically with mode 0600; refuses paths inside it.
+Status WriteOutputFile(Context& ctx, const std::string& path, std::string_view data);
+
+}  // namespace davault::compliance

@@ -1,0 +1,37 @@
+// Plan-journal-execute-verify-record for destructive work (erase and sweep).
+#include "compliance/destroy.h"
+
+namespace davault::compliance {
+
+Result<DestroyResult> DestroyInTransaction(store::Archive& a, const std::vector<int64_t>& ids,
+                                           const std::vector<crypto::Hash>& suppress,
+                                           const std::map<crypto::Hash, uint8_t>& kinds,
+                                           const std::string& op) {
+  DestroyResult r;
+  DV_ASSIGN_OR_RETURN(int64_t empty_before, a.FilesWithoutRecords());
+  DV_ASSIGN_OR_RETURN(r.deleted, a.DeleteRecords(ids));
+  DV_ASSIGN_OR_RETURN(int64_t empty_after, a.FilesWithoutRecords());
+  r.data_files_emptied = empty_after - empty_before;
+  int64_t now = a.env()->NowMillis();
+  for (const auto& h : suppress) {
+    auto k = kinds.find(h);
+    DV_RETURN_IF_ERROR(a.AddSuppression({h}, k == kinds.end() ? 0 : k->second, now));
+  }
+  // The erased records' natural keys too: a re-issued copy stays out even if LivePerson has
+  // since masked the identifiers in it.
+  DV_RETURN_IF_ERROR(a.AddSuppression(r.deleted.natural_keys, 0, now));
+  DV_ASSIGN_OR_RETURN(r.journal_id, a.AddJournal(op, r.deleted.segments, now));
+  return r;
+}
+
+Status FinishDestruction(store::Archive& a, DestroyResult* r, const std::string& event,
+                         Json completion_body) {
+  DV_ASSIGN_OR_RETURN(r->storage_files_rewritten, a.CompactAndClose(r->journal_id));
+  completion_body["journal"] = r->journal_id;
+  completion_body["files_rewritten"] = r->storage_files_rewritten;
+  DV_RETURN_IF_ERROR(a.Begin());
+  DV_RETURN_IF_ERROR(AuditAndCommit(a, event, completion_body));
+  return a.Checkpoint();
+}
+
+}  // namespace davault::compliance

@@ -1,0 +1,262 @@
+// pull: list and download Data Access files window by window, ingest each one, and move the
+// per-type cursor only past windows that were listed and ingested completely.
+#include <algorithm>
+
+#include "audit/log.h"
+#include "base/time.h"
+#include "client/credentials.h"
+#include "client/dataaccess.h"
+#include "client/oauth1.h"
+#include "compliance/common.h"
+#include "compliance/ingest.h"
+#include "format/data_type.h"
+
+namespace davault::compliance {
+namespace {
+
+void PutU32(std::string* s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// A download in progress lands in a spool file sealed with crypto_secretstream under a key
+// that exists only in this process: nothing of the file is ever on disk in the clear.
+class Spool {
+ public:
+  static Result<std::unique_ptr<Spool>> Create(Env* env, const std::string& dir,
+                                               const crypto::HashStream& proto) {
+    (void)proto;
+    std::unique_ptr<Spool> s(new Spool(env));
+    std::string rnd(8, '\0');
+    env->RandomBytes(rnd.data(), rnd.size());
+    s->path_ = JoinPath(dir, crypto::ToHex(rnd) + ".spool");
+    DV_ASSIGN_OR_RETURN(s->file_, env->NewWritable(s->path_, CreateMode::kExclusive, 0600));
+    s->sealer_ = std::make_unique<crypto::StreamSealer>(s->key_);
+    DV_RETURN_IF_ERROR(s->file_->Append(s->sealer_->header()));
+    return s;
+  }
+  ~Spool() {
+    file_.reset();
+    (void)env_->Remove(path_);
+  }
+  Status Write(std::string_view data, crypto::HashStream* hash) {
+    hash->Update(data);
+    bytes_ += data.size();
+    buf_.append(data);
+    if (buf_.size() >= kChunk) return FlushChunk(false);
+    return Status::Ok();
+  }
+  Status Finish() {
+    DV_RETURN_IF_ERROR(FlushChunk(true));
+    return file_->Close();
+  }
+  uint64_t bytes() const { return bytes_; }
+
+  // Reads the spool back, decrypting chunk by chunk.
+  class Reader : public SequentialFile {
+   public:
+    Reader(std::unique_ptr<SequentialFile> f, std::unique_ptr<crypto::StreamOpener> o)
+        : f_(std::move(f)), o_(std::move(o)) {}
+    Result<size_t> Read(char* out, size_t n) override {
+      while (pos_ >= plain_.size()) {
+        if (final_) return size_t{0};
+        std::string hdr;
+        DV_RETURN_IF_ERROR(ReadExactly(4, &hdr));
+        uint32_t len = 0;
+        for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<unsigned char>(hdr[i]);
+        std::string sealed;
+        DV_RETURN_IF_ERROR(ReadExactly(len, &sealed));
+        DV_ASSIGN_OR_RETURN(plain_, o_->Pull(sealed, &final_));
+        pos_ = 0;
+      }
+      size_t k = std::min(n, plain_.size() - pos_);
+      std::copy_n(plain_.data() + pos_, k, out);
+      pos_ += k;
+      return k;
+    }
+
+   private:
+    Status ReadExactly(size_t n, std::string* out) {
+      out->resize(n);
+      size_t got = 0;
+      while (got < n) {
+        DV_ASSIGN_OR_RETURN(size_t r, f_->Read(out->data() + got, n - got));
+        if (r == 0) return Status::Failed("spool file is truncated");
+        got += r;
+      }
+      return Status::Ok();
+    }
+    std::unique_ptr<SequentialFile> f_;
+    std::unique_ptr<crypto::StreamOpener> o_;
+    std::string plain_;
+    size_t pos_ = 0;
+    bool final_ = false;
+  };
+
+  Result<std::unique_ptr<SequentialFile>> Open() {
+    DV_ASSIGN_OR_RETURN(auto f, env_->OpenSequential(path_));
+    std::string header(crypto::StreamSealer::kHeaderSize, '\0');
+    size_t got = 0;
+    while (got < header.size()) {
+      DV_ASSIGN_OR_RETURN(size_t r, f->Read(header.data() + got, header.size() - got));
+      if (r == 0) return Status::Failed("spool file is truncated");
+      got += r;
+    }
+    DV_ASSIGN_OR_RETURN(auto opener, crypto::StreamOpener::Create(key_, header));
+    return std::unique_ptr<SequentialFile>(new Reader(std::move(f), std::move(opener)));
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+  explicit Spool(Env* env) : env_(env), key_(crypto::Key::Random()) {}
+  Status FlushChunk(bool final) {
+    std::string sealed = sealer_->Push(buf_, final);
+    std::fill(buf_.begin(), buf_.end(), '\0');
+    buf_.clear();
+    std::string frame;
+    PutU32(&frame, static_cast<uint32_t>(sealed.size()));
+    DV_RETURN_IF_ERROR(file_->Append(frame));
+    return file_->Append(sealed);
+  }
+  Env* env_;
+  crypto::Key key_;
+  std::string path_;
+  std::unique_ptr<WritableFile> file_;
+  std::unique_ptr<crypto::StreamSealer> sealer_;
+  std::string buf_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace
+
+Outcome Pull(Context& ctx, const PullOptions& opts) {
+  Outcome out;
+  Json& res = out.result;
+  auto fail = [&](Status s) {
+    out.status = std::move(s);
+    return out;
+  };
+  if (opts.account.empty()) return fail(Status::Usage("pull needs --account ID"));
+  Status s = client::ValidateBaseUrl(opts.base_url);
+  if (!s.ok()) return fail(s);
+  std::vector<format::DataType> types;
+  if (opts.types.empty()) {
+    types.assign(std::begin(format::kAllDataTypes), std::end(format::kAllDataTypes));
+  } else {
+    for (const auto& t : opts.types) {
+      auto dt = format::ParseDataType(t);
+      if (!dt)
+        return fail(Status::Usage("unknown data type '" + t +
+                                  "' in --types (use agentActivity, webSession, engagement, "
+                                  "survey)"));
+      if (std::find(types.begin(), types.end(), *dt) == types.end()) types.push_back(*dt);
+    }
+  }
+  auto creds = client::LoadOAuth1Credentials(ctx.env, opts.credentials_file,
+                                             client::CredentialsFileMode::kRequirePrivate);
+  if (!creds.ok()) return fail(creds.status());
+  auto opened = OpenArchive(ctx, store::Access::kWrite);
+  if (!opened.ok()) return fail(opened.status());
+  store::Archive& a = *opened.value();
+  auto ing = Ingester::Create(ctx, &a);
+  if (!ing.ok()) return fail(ing.status());
+  client::ClientOptions copts;
+  copts.ca_file = opts.ca_file;
+  client::DataAccessClient dac(ctx.env, opts.base_url, opts.account,
+                               std::make_unique<client::OAuth1Provider>(ctx.env, creds.value()),
+                               copts);
+  int64_t now = ctx.env->NowMillis();
+  int64_t end = opts.to_ms.value_or(now - opts.lag_ms);
+  IngestCounters c;
+  Json per_type = Json::object();
+  Status first_error;
+  auto note_error = [&](const Status& e) {
+    if (ctx.log) ctx.log("error: " + e.message());
+    c.errors.push_back({{"error", e.message()}});
+    if (first_error.ok()) first_error = e;
+  };
+  for (format::DataType type : types) {
+    uint8_t t = static_cast<uint8_t>(type);
+    auto cursor = a.Cursor(t);
+    if (!cursor.ok()) return fail(cursor.status());
+    int64_t start;
+    if (opts.from_ms)
+      start = *opts.from_ms;
+    else if (cursor.value())
+      start = *cursor.value() - opts.overlap_ms;  // re-scan: late files are dated in the past
+    else
+      start = now - 30 * kMillisPerDay;  // first run: everything LivePerson still keeps
+    int64_t listed = 0, windows = 0;
+    bool complete = true;
+    std::optional<int64_t> advanced;
+    for (int64_t ws = start; ws < end;) {
+      int64_t we = std::min(ws + opts.window_ms, end);
+      ++windows;
+      auto files = dac.List(type, ws, we);
+      if (!files.ok()) {
+        note_error(files.status());
+        complete = false;
+        break;
+      }
+      listed += static_cast<int64_t>(files.value().size());
+      bool window_ok = true;
+      for (const auto& f : files.value()) {
+        auto known = a.HasFileNamed(f.name);
+        if (!known.ok()) return fail(known.status());
+        if (known.value()) {
+          ++c.files_skipped;
+          continue;
+        }
+        Status fs = [&]() -> Status {
+          crypto::HashStream hash = a.NewContentHash();
+          DV_ASSIGN_OR_RETURN(auto spool, Spool::Create(ctx.env, a.TempDir(), hash));
+          DV_RETURN_IF_ERROR(
+              dac.Download(f, [&](std::string_view chunk) { return spool->Write(chunk, &hash); }));
+          DV_RETURN_IF_ERROR(spool->Finish());
+          DV_ASSIGN_OR_RETURN(auto reader, spool->Open());
+          return ing.value()->IngestSource(f.name, hash.Final(), spool->bytes(), reader.get(), &c);
+        }();
+        if (!fs.ok()) {
+          c.files_failed.push_back(f.name);
+          note_error(fs);
+          window_ok = false;
+        }
+      }
+      if (!window_ok) complete = false;
+      if (complete) advanced = we;
+      ws = we;
+    }
+    if (advanced && (!cursor.value() || *advanced > *cursor.value())) {
+      s = a.Begin();
+      if (s.ok()) s = a.SetCursor(t, *advanced);
+      if (s.ok()) s = a.Commit();
+      if (!s.ok()) return fail(s);
+    }
+    per_type[std::string(format::ApiTypeName(type))] = {
+        {"from", FormatTime(start)},
+        {"to", FormatTime(end)},
+        {"windows", windows},
+        {"files_listed", listed},
+        {"complete", complete},
+        {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
+  }
+  c.ToJson(&res);
+  res["types"] = per_type;
+  s = a.Begin();
+  if (s.ok())
+    s = AuditAndCommit(a, "pull", Json{{"account_hash", HashHex(crypto::PlainHash(opts.account))},
+                                       {"files_ingested", c.files_ingested},
+                                       {"files_skipped", c.files_skipped},
+                                       {"files_failed", c.files_failed},
+                                       {"records_ingested", c.records_ingested},
+                                       {"records_suppressed", c.records_suppressed}});
+  if (!s.ok()) return fail(s);
+  if (!first_error.ok())
+    out.status = Status(Code::kFailed, first_error.message() +
+                                           (c.errors.size() > 1
+                                                ? " (and " + std::to_string(c.errors.size() - 1) +
+                                                      " more errors)"
+                                                : ""));
+  return out;
+}
+
+}  // namespace davault::compliance

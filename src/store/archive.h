@@ -1,0 +1,277 @@
+// The archive on disk: keys, the SQLite index and the segment storage, behind one repository API.
+//
+// Layout of an archive directory (format version 1):
+//   index.db (+ -wal, -shm)   SQLite index: records, wrapped record keys, identifier hashes,
+//                             files, suppression list, requests, holds, journal, audit log
+//   segments/*.seg            sealed payloads (see segments.h)
+//   tmp/                      spool files of downloads in progress (sealed, ephemeral keys)
+//   lock                      advisory lock: writers exclusive, readers shared
+// Nothing in it holds personal data in the clear: identifiers are keyed BLAKE2b hashes, record
+// bytes are XChaCha20-Poly1305 under a per-record key wrapped by the archive's wrapping key.
+// Workflows (src/compliance) call this API; SQL and file paths stay inside src/store.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "davault/env.h"
+#include "store/segments.h"
+
+namespace davault::store {
+
+class Db;
+
+constexpr int kFormatVersion = 1;
+
+// Where the user's key comes from (shared/CLI.md: DAVAULT_KEY_FILE or DAVAULT_PASSPHRASE).
+struct KeySource {
+  enum class Type { kNone, kKeyFile, kPassphrase };
+  Type type = Type::kNone;
+  std::string key_file;
+  std::string passphrase;
+  static KeySource FromEnvironment(const char* file_var = "DAVAULT_KEY_FILE",
+                                   const char* pass_var = "DAVAULT_PASSPHRASE");
+};
+
+enum class Access { kRead, kWrite };
+
+struct IdentRow {
+  crypto::Hash hash;
+  uint8_t kind = 0;
+  std::string field;  // a field name such as "agentLoginname": never a value
+};
+
+struct RecordInput {
+  uint8_t type = 0;
+  crypto::Hash natural_key;  // keyed hash of (type, natural key) or of the content
+  std::optional<int64_t> start_ms, end_ms;
+  std::vector<IdentRow> idents;
+  std::string_view raw;  // exact bytes from the file
+};
+
+enum class AddOutcome { kNew, kCopy, kNewVersion, kSuppressed };
+
+struct FileMeta {
+  std::string name;  // Data Access file names hold no personal data
+  uint8_t type = 0;
+  std::optional<int64_t> scope_start_ms, scope_end_ms;
+  crypto::Hash content_hash;
+  uint64_t bytes = 0;
+};
+
+struct Match {
+  int64_t record_id = 0;
+  uint8_t type = 0;
+  std::optional<int64_t> start_ms, end_ms;
+  std::set<uint8_t> kinds;
+  std::set<std::string> fields;
+  std::vector<std::string> files;
+};
+
+struct RecordTimes {
+  int64_t record_id = 0;
+  uint8_t type = 0;
+  std::optional<int64_t> start_ms, end_ms, scope_end_ms;
+};
+
+struct DeleteResult {
+  int64_t records = 0;
+  std::map<uint8_t, int64_t> per_type;
+  std::set<uint64_t> segments;  // segments that held a deleted payload
+  std::vector<crypto::Hash> natural_keys;
+};
+
+struct AuditRow {
+  int64_t seq = 0;
+  int64_t time_ms = 0;
+  std::string event;
+  std::string body;  // JSON, pseudonyms only
+  std::string prev_hash, hash, signature;
+};
+
+struct RequestRow {
+  std::string ref;
+  std::string kind;  // "erasure" or "access"
+  int64_t received_ms = 0;
+  int64_t deadline_ms = 0;
+  std::string status;
+  std::string subjects;  // JSON array of identifier hashes
+  int64_t found = 0, erased = 0, held = 0;
+  std::optional<int64_t> completed_ms;
+  std::optional<int64_t> extended_deadline_ms;
+  std::string extension_reason;
+  std::string plan_hash;
+  std::string details;  // JSON
+};
+
+struct HoldRow {
+  int64_t id = 0;
+  std::string reason;
+  std::optional<int64_t> until_ms;
+  int64_t created_ms = 0;
+  std::optional<int64_t> released_ms;
+  std::string subjects;  // JSON array of identifier hashes (hex)
+};
+
+struct Stats {
+  int64_t files = 0, records = 0, payload_bytes = 0, segments = 0, suppressed_identifiers = 0;
+  std::map<uint8_t, int64_t> records_per_type;
+  std::optional<int64_t> oldest_start_ms;
+};
+
+class IngestBatch;
+
+class Archive {
+ public:
+  ~Archive();
+
+  // Creates a new archive in dir (which must not hold one). With a key file that does not
+  // exist yet, creates it (mode 0600) and sets *created_key_file.
+  static Status Create(Env* env, const std::string& dir, const KeySource& key,
+                       bool* created_key_file);
+  // Opens, takes the lock, checks the key; a writer also finishes interrupted work (recovery).
+  static Result<std::unique_ptr<Archive>> Open(Env* env, const std::string& dir,
+                                               const KeySource& key, Access access,
+                                               int lock_timeout_ms);
+
+  Env* env() { return env_; }
+  const std::string& dir() const { return dir_; }
+  std::string archive_id_hex() const { return crypto::ToHex(archive_id_); }
+
+  // Pseudonyms: keyed hashes under the archive's identifier key.
+  crypto::Hash IdentifierHash(uint8_t kind, std::string_view normalized) const;
+  crypto::Hash NaturalKeyHash(uint8_t type, std::string_view key) const;
+  crypto::HashStream NewContentHash() const;
+  // Signing key for the audit log and certificates.
+  const crypto::Signer& signer() const { return *signer_; }
+
+  // Meta values (non-secret settings and state).
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, std::string_view value);
+
+  // --- write transactions: one at a time, BEGIN IMMEDIATE ---
+  Status Begin();
+  Status Commit();
+  void Rollback();
+
+  // --- ingest ---
+  Result<std::optional<int64_t>> FileByContent(const crypto::Hash& content_hash);
+  Result<bool> HasFileNamed(const std::string& name);
+  // A directory inside the archive for spool files of downloads in progress (always sealed).
+  std::string TempDir() const;
+  // Starts a transaction for one file; the batch commits or rolls back as a whole.
+  Result<std::unique_ptr<IngestBatch>> BeginIngest(const FileMeta& file);
+  Result<bool> IsSuppressed(const crypto::Hash& h);
+
+  // --- queries ---
+  Result<std::vector<Match>> Find(const std::vector<crypto::Hash>& subjects);
+  // Every identifier hash of a record, with its kind (for following links).
+  Result<std::vector<std::pair<crypto::Hash, uint8_t>>> IdentifiersOf(int64_t record_id);
+  // Number of distinct records holding a hash.
+  Result<int64_t> RecordsWith(const crypto::Hash& h);
+  // Distinct hashes of a kind that co-occur with h in some record (bounded by limit+1).
+  Result<int64_t> CoOccurring(const crypto::Hash& h, uint8_t kind, int64_t limit);
+  // Decrypted payloads of a record (usually one; more when a re-issued file changed it).
+  Result<std::vector<std::string>> ReadPayloads(int64_t record_id);
+  Result<std::vector<std::string>> FilesOf(int64_t record_id);
+  Result<std::optional<RecordTimes>> Times(int64_t record_id);
+  Result<std::vector<RecordTimes>> AllRecordTimes();
+  Result<Stats> GetStats();
+
+  // --- destruction (inside Begin/Commit) ---
+  Result<DeleteResult> DeleteRecords(const std::vector<int64_t>& ids);
+  // Data Access files none of whose records remain.
+  Result<int64_t> FilesWithoutRecords();
+  Status AddSuppression(const std::vector<crypto::Hash>& hashes, uint8_t kind, int64_t now_ms);
+  Result<int64_t> AddJournal(const std::string& op, const std::set<uint64_t>& segments,
+                             int64_t now_ms);
+  // After the commit: rewrites every listed segment without its dead entries (temp, fsync,
+  // rename, fsync dir), closes the journal, checkpoints the WAL with TRUNCATE.
+  // Returns the number of segment files rewritten or removed.
+  Result<int64_t> CompactAndClose(int64_t journal_id);
+  // Finishes any journal left open by a crash and removes leftover files. Called by Open.
+  Status Recover();
+  // PRAGMA wal_checkpoint(TRUNCATE).
+  Status Checkpoint();
+
+  // --- audit rows (the audit module chains and signs them) ---
+  Result<std::optional<AuditRow>> LastAudit();
+  Status InsertAudit(const AuditRow& row);
+  Result<std::vector<AuditRow>> AuditRows(int64_t from_seq = 0);
+
+  // --- requests and holds ---
+  Result<std::optional<RequestRow>> GetRequest(const std::string& ref);
+  Status PutRequest(const RequestRow& row);
+  Result<std::vector<RequestRow>> ListRequests();
+  Result<int64_t> AddHold(const HoldRow& row);
+  Status PutHold(const HoldRow& row);
+  Result<std::vector<HoldRow>> ListHolds();
+
+  // --- pull cursors, per data type ---
+  Result<std::optional<int64_t>> Cursor(uint8_t type);
+  Status SetCursor(uint8_t type, int64_t until_ms);
+
+  // --- verification ---
+  struct Problem {
+    std::string what;
+  };
+  // Decrypts every payload, checks index <-> storage both ways. Fills problems.
+  Status VerifyStorage(std::vector<std::string>* problems, int64_t* payloads_checked);
+  Result<std::vector<std::string>> ListArchiveFiles();  // every file the archive owns
+
+ private:
+  friend class IngestBatch;
+  Archive(Env* env, std::string dir);
+  Status LoadSecrets(const KeySource& key);
+  std::string PayloadAd(int64_t record_id, uint32_t seq, int64_t first_file) const;
+  std::string RecordKeyAd(int64_t record_id) const;
+  Result<crypto::Key> RecordKey(int64_t record_id, const std::string& wrapped, int64_t gen);
+  Result<int64_t> NextId(const char* table);
+  Result<int64_t> FieldId(const std::string& name);
+  Status CompactSegment(uint64_t segment_id, int64_t* rewritten);
+
+  Env* env_;
+  std::string dir_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<Db> db_;
+  std::unique_ptr<SegmentStore> segments_;
+  std::string archive_id_;  // 16 raw bytes
+  crypto::Key master_;
+  crypto::Key ident_key_;
+  crypto::Key wrap_key_;
+  int64_t wrap_gen_ = 0;
+  std::unique_ptr<crypto::Signer> signer_;
+  std::map<std::string, int64_t> field_ids_;
+  bool in_txn_ = false;
+};
+
+// One file's records, added in one transaction with a new segment.
+class IngestBatch {
+ public:
+  ~IngestBatch();  // rolls back unless committed
+  Result<AddOutcome> Add(const RecordInput& rec);
+  // Writes the segment durably, records the file, commits. Also commits the audit row the
+  // caller inserted with Archive::InsertAudit before calling this.
+  Status Commit(int64_t records_in_file);
+  int64_t file_id() const { return file_id_; }
+
+ private:
+  friend class Archive;
+  IngestBatch(Archive* a, FileMeta meta) : a_(a), meta_(std::move(meta)) {}
+  Archive* a_;
+  FileMeta meta_;
+  int64_t file_id_ = 0;
+  uint64_t segment_id_ = 0;
+  std::unique_ptr<SegmentWriter> writer_;
+  int64_t next_record_id_ = 0;
+  bool committed_ = false;
+  std::string sealed_;
+};
+
+}  // namespace davault::store
