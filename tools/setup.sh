@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs davault's build dependencies from Debian's packages (when missing, as root) and
+# builds it with CMake into ./build. Sourced or run by tools/demo.sh and tools/check.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${DAVAULT_BUILD_DIR:-$ROOT/build}"
+
+PACKAGES=(
+  g++ cmake make pkg-config ca-certificates
+  libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev zlib1g-dev
+  libsimdjson-dev nlohmann-json3-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libcpp-httplib-dev libphonenumber-dev libicu-dev libgtest-dev libgmock-dev
+  jq curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]}" >&2
+    echo "setup: run this as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE="${DAVAULT_BUILD_TYPE:-RelWithDebInfo}" \
+  ${DAVAULT_CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD" -j2
