@@ -241,8 +241,9 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   }
   c.ToJson(&res);
   res["types"] = per_type;
-  s = a.Begin();
-  if (s.ok())
+  // A pull that changed nothing leaves no trace: the archive stays byte-for-byte as it was.
+  if (c.files_ingested > 0) s = a.Begin();
+  if (s.ok() && c.files_ingested > 0)
     s = AuditAndCommit(a, "pull", Json{{"account_hash", HashHex(crypto::PlainHash(opts.account))},
                                        {"files_ingested", c.files_ingested},
                                        {"files_skipped", c.files_skipped},
