@@ -219,6 +219,7 @@ int Run(int argc, char** argv) {
     env = fixed.get();
   }
   ctx.env = env;
+  ctx.network_env = Env::Default();
   if (g.archive.empty()) {
     const char* a = std::getenv("DAVAULT_ARCHIVE");
     g.archive = a && *a ? a : "./davault-archive";

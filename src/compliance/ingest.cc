@@ -30,8 +30,8 @@ Result<std::unique_ptr<Ingester>> Ingester::Create(Context& ctx, store::Archive*
   return in;
 }
 
-Result<bool> Ingester::Known(const crypto::Hash& content_hash) {
-  DV_ASSIGN_OR_RETURN(auto id, a_->FileByContent(content_hash));
+Result<bool> Ingester::Known(const std::string& name, const crypto::Hash& content_hash) {
+  DV_ASSIGN_OR_RETURN(auto id, a_->FileByContent(name, content_hash));
   return id.has_value();
 }
 
@@ -60,7 +60,7 @@ Status Ingester::IngestPath(const std::string& path, IngestCounters* counters) {
 
 Status Ingester::IngestSource(const std::string& name, const crypto::Hash& content_hash,
                               uint64_t bytes, SequentialFile* source, IngestCounters* counters) {
-  DV_ASSIGN_OR_RETURN(bool known, Known(content_hash));
+  DV_ASSIGN_OR_RETURN(bool known, Known(name, content_hash));
   if (known) {
     ++counters->files_skipped;
     if (ctx_.log && ctx_.verbosity != Verbosity::kQuiet)

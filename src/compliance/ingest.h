@@ -28,7 +28,7 @@ class Ingester {
   // open() is called once; name is the Data Access file name.
   Status IngestSource(const std::string& name, const crypto::Hash& content_hash, uint64_t bytes,
                       SequentialFile* source, IngestCounters* counters);
-  Result<bool> Known(const crypto::Hash& content_hash);
+  Result<bool> Known(const std::string& name, const crypto::Hash& content_hash);
 
  private:
   Ingester(Context& ctx, store::Archive* a) : ctx_(ctx), a_(a) {}

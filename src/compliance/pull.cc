@@ -161,9 +161,9 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   if (!ing.ok()) return fail(ing.status());
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
-  client::DataAccessClient dac(ctx.env, opts.base_url, opts.account,
-                               std::make_unique<client::OAuth1Provider>(ctx.env, creds.value()),
-                               copts);
+  Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
+  client::DataAccessClient dac(net, opts.base_url, opts.account,
+                               std::make_unique<client::OAuth1Provider>(net, creds.value()), copts);
   int64_t now = ctx.env->NowMillis();
   int64_t end = opts.to_ms.value_or(now - opts.lag_ms);
   IngestCounters c;

@@ -24,6 +24,8 @@ enum class Verbosity { kQuiet, kNormal, kVerbose };
 // What every command needs: where the archive is, how to unlock it, and where to report.
 struct Context {
   Env* env = nullptr;
+  // The real clock, for what other machines check (OAuth timestamps); env's clock may be fixed.
+  Env* network_env = nullptr;
   std::string archive_dir;
   store::KeySource key;
   int lock_timeout_ms = 10000;

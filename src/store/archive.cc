@@ -15,10 +15,11 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE files(id INTEGER PRIMARY KEY, name TEXT NOT NULL, content_hash BLOB NOT NULL UNIQUE,
+CREATE TABLE files(id INTEGER PRIMARY KEY, name TEXT NOT NULL, content_hash BLOB NOT NULL,
   type INTEGER NOT NULL, scope_start INTEGER, scope_end INTEGER, bytes INTEGER NOT NULL,
   records INTEGER NOT NULL, ingested_at INTEGER NOT NULL);
 CREATE INDEX files_by_name ON files(name);
+CREATE INDEX files_by_content ON files(content_hash);
 CREATE TABLE records(id INTEGER PRIMARY KEY, nkey BLOB NOT NULL UNIQUE, type INTEGER NOT NULL,
   start_ms INTEGER, end_ms INTEGER, scope_end INTEGER, wrapped_key BLOB NOT NULL,
   key_gen INTEGER NOT NULL, first_file INTEGER NOT NULL, ingested_at INTEGER NOT NULL);
@@ -403,9 +404,11 @@ Result<int64_t> Archive::FieldId(const std::string& name) {
 
 // ----------------------------------------------------------------------------------- ingest
 
-Result<std::optional<int64_t>> Archive::FileByContent(const crypto::Hash& content_hash) {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT id FROM files WHERE content_hash = ?"));
-  st.BindBlob(1, HashBlob(content_hash));
+Result<std::optional<int64_t>> Archive::FileByContent(const std::string& name,
+                                                     const crypto::Hash& content_hash) {
+  DV_ASSIGN_OR_RETURN(Stmt st,
+                      db_->Prepare("SELECT id FROM files WHERE content_hash = ? AND name = ?"));
+  st.BindBlob(1, HashBlob(content_hash)).Bind(2, name);
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<int64_t>();
   return std::optional<int64_t>(st.Int(0));

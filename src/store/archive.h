@@ -161,7 +161,10 @@ class Archive {
   void Rollback();
 
   // --- ingest ---
-  Result<std::optional<int64_t>> FileByContent(const crypto::Hash& content_hash);
+  // The same file (same name, same bytes) ingested before. The same bytes under another name
+  // (a re-issued part file) are ingested again, as copies, so that every file is known.
+  Result<std::optional<int64_t>> FileByContent(const std::string& name,
+                                               const crypto::Hash& content_hash);
   Result<bool> HasFileNamed(const std::string& name);
   // A directory inside the archive for spool files of downloads in progress (always sealed).
   std::string TempDir() const;
