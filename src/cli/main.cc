@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "cli/render.h"
 #include "client/dataaccess.h"
+#include "compliance/certificate.h"
 #include "compliance/workflows.h"
 
 namespace davault::cli {
@@ -177,6 +178,15 @@ int Run(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* audit_verify = audit_cmd->add_subcommand("verify", "check the audit log alone");
   auto* audit_pubkey = audit_cmd->add_subcommand("pubkey", "print the audit signing public key");
+  // certificate
+  std::string cert_file, cert_pubkey;
+  auto* cert_cmd = app.add_subcommand("certificate", "erasure certificates");
+  cert_cmd->require_subcommand(1);
+  auto* cert_verify =
+      cert_cmd->add_subcommand("verify", "check a certificate with only the public key");
+  cert_verify->add_option("CERT", cert_file, "certificate file")->required();
+  cert_verify->add_option("--pubkey", cert_pubkey, "public key file (from: davault audit pubkey)")
+      ->required();
   // report
   compliance::ReportOptions report_opts;
   std::string report_from, report_to;
@@ -320,6 +330,9 @@ int Run(int argc, char** argv) {
       return Finish("audit pubkey", g, pk);
     }
   }
+  if (cert_cmd->parsed() && cert_verify->parsed())
+    return Finish("certificate verify", g,
+                  compliance::VerifyCertificate(ctx, cert_file, cert_pubkey));
   if (report->parsed()) {
     Status s = TimeOpt("--from", report_from, &report_opts.from_ms);
     if (s.ok()) s = TimeOpt("--to", report_to, &report_opts.to_ms);
@@ -327,6 +340,10 @@ int Run(int argc, char** argv) {
     Outcome r = compliance::Report(ctx, report_opts);
     if (!g.json && r.status.ok() && r.result.contains("rendered")) {
       std::cout << r.result["rendered"].get<std::string>();
+      return 0;
+    }
+    if (!g.json && r.status.ok()) {
+      std::cout << "wrote the " << report_opts.format << " report to " << report_opts.out << "\n";
       return 0;
     }
     return Finish("report", g, r);

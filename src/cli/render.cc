@@ -77,6 +77,7 @@ std::string RenderText(const std::string& cmd, const Json& r) {
       o << "records erased:  " << S(r, "records_erased") << "\n"
         << "records held:    " << S(r, "records_held") << "\n"
         << "files rewritten: " << S(r, "files_rewritten") << "\n";
+      if (r.contains("certificate")) o << "certificate:     " << S(r, "certificate") << "\n";
     }
     Links(o, r);
   } else if (cmd == "sweep") {
@@ -100,6 +101,12 @@ std::string RenderText(const std::string& cmd, const Json& r) {
     if (r.contains("payloads_checked")) o << "payloads checked: " << S(r, "payloads_checked") << "\n";
     if (r.contains("audit_entries")) o << "audit entries:    " << S(r, "audit_entries") << "\n";
     if (r.contains("entries")) o << "audit entries:    " << S(r, "entries") << "\n";
+  } else if (cmd == "certificate verify") {
+    o << (r.value("ok", false) ? "certificate verifies" : "certificate does NOT verify");
+    if (r.contains("request")) o << ": request " << S(r, "request") << ", "
+                                 << S(r, "records_erased") << " records erased, issued "
+                                 << S(r, "issued_at");
+    o << "\n";
   } else if (cmd == "status") {
     o << "archive:          " << S(r, "archive") << "\n"
       << "files:            " << S(r, "files") << "\n"

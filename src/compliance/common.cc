@@ -156,11 +156,17 @@ Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64
   return held;
 }
 
-Status AuditAndCommit(store::Archive& a, const std::string& event, const Json& body) {
+Result<store::AuditRow> AuditAndCommitRow(store::Archive& a, const std::string& event,
+                                          const Json& body) {
   audit::AuditLog log(&a);
   DV_ASSIGN_OR_RETURN(store::AuditRow row, log.Append(event, body.dump()));
   DV_RETURN_IF_ERROR(a.Commit());
-  return log.Anchor(row);
+  DV_RETURN_IF_ERROR(log.Anchor(row));
+  return row;
+}
+
+Status AuditAndCommit(store::Archive& a, const std::string& event, const Json& body) {
+  return AuditAndCommitRow(a, event, body).status();
 }
 
 Status AuditRefusal(store::Archive& a, const std::string& command, const std::string& reason) {

@@ -54,6 +54,9 @@ Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64
 
 // Inserts an audit entry in the open transaction, commits, and anchors the new head.
 Status AuditAndCommit(store::Archive& a, const std::string& event, const Json& body);
+// The same, returning the entry written (for certificates that cite it).
+Result<store::AuditRow> AuditAndCommitRow(store::Archive& a, const std::string& event,
+                                          const Json& body);
 // Records a refusal in its own transaction (the refused work itself changed nothing).
 Status AuditRefusal(store::Archive& a, const std::string& command, const std::string& reason);
 

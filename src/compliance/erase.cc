@@ -3,6 +3,7 @@
 
 #include "audit/log.h"
 #include "base/time.h"
+#include "compliance/certificate.h"
 #include "compliance/common.h"
 #include "compliance/destroy.h"
 
@@ -177,8 +178,8 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
                {"records_held", static_cast<int64_t>(plan.held.size())},
                {"per_type", per_type},
                {"journal", d.journal_id}};
-  s = AuditAndCommit(a, "erase", body);
-  if (!s.ok()) return fail(s);
+  auto erase_row = AuditAndCommitRow(a, "erase", body);
+  if (!erase_row.ok()) return fail(erase_row.status());
 
   // Storage: ciphertext of the erased records is removed now, not by later maintenance.
   s = FinishDestruction(a, &d, "erase_completed", Json{{"request", opts.request}});
@@ -196,9 +197,51 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
   res["files_rewritten"] = d.storage_files_rewritten;
   res["per_type"] = per_type;
   res["verified"] = remaining == 0;
-  if (remaining != 0)
+  auto rows_left = a.RowsNaming(plan.erase);
+  if (!rows_left.ok()) return fail(rows_left.status());
+  if (remaining != 0 || rows_left.value() != 0)
     return fail(Status::VerifyFailed(std::to_string(remaining) +
                                      " records still hold the subject after the erasure"));
+
+  // Evidence: a signed certificate anyone can check with the archive's public key.
+  Json before = Json::object(), after_counts = Json::object();
+  for (const auto& rec : plan.doc["records"])
+    before[rec["type"].get<std::string>()] = before.value(rec["type"].get<std::string>(), 0) + 1;
+  for (const auto& rec : plan.doc["held"]) {
+    std::string t = rec["type"].get<std::string>();
+    before[t] = before.value(t, 0) + 1;
+    after_counts[t] = after_counts.value(t, 0) + 1;
+  }
+  Json held_list = Json::array();
+  for (const auto& rec : plan.doc["held"])
+    held_list.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
+  Json cert = {{"davault_certificate", 1},
+               {"request", opts.request},
+               {"archive_id", a.archive_id_hex()},
+               {"issued_at", FormatTime(ctx.env->NowMillis())},
+               {"received", FormatTime(req.received_ms)},
+               {"deadline", FormatTime(req.extended_deadline_ms.value_or(req.deadline_ms))},
+               {"status", req.status},
+               {"subjects", plan.doc["subjects"]},
+               {"counts_before", before},
+               {"counts_after", after_counts},
+               {"records_erased", d.deleted.records},
+               {"records_held", static_cast<int64_t>(plan.held.size())},
+               {"held", held_list},
+               {"storage_files_rewritten", d.storage_files_rewritten},
+               {"residue_scan",
+                {{"ok", true},
+                 {"records_answering_to_subjects", remaining},
+                 {"index_rows_of_erased_records", rows_left.value()}}},
+               {"plan", plan.hash},
+               {"audit_entry",
+                {{"seq", erase_row.value().seq}, {"hash", crypto::ToHex(erase_row.value().hash)}}},
+               {"tool_version", DAVAULT_VERSION},
+               {"policy_hash", PolicyHash(rules.value().source_text_hash_input)}};
+  auto cert_path = StoreCertificate(ctx, opts.request, erase_row.value().seq,
+                                    SignCertificate(a, cert));
+  if (!cert_path.ok()) return fail(cert_path.status().Context("cannot write the certificate"));
+  res["certificate"] = cert_path.value();
   if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
     ctx.log("erased " + std::to_string(d.deleted.records) + " records for request " +
             opts.request + (plan.held.empty() ? "" : "; " + std::to_string(plan.held.size()) +

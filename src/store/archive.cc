@@ -668,6 +668,23 @@ Result<std::optional<RecordTimes>> Archive::Times(int64_t record_id) {
   return std::optional<RecordTimes>(ReadTimes(st));
 }
 
+Result<int64_t> Archive::RowsNaming(const std::vector<int64_t>& ids) {
+  int64_t n = 0;
+  for (const char* sql : {"SELECT COUNT(*) FROM records WHERE id = ?",
+                          "SELECT COUNT(*) FROM payloads WHERE record_id = ?",
+                          "SELECT COUNT(*) FROM idents WHERE record_id = ?",
+                          "SELECT COUNT(*) FROM record_files WHERE record_id = ?"}) {
+    DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(sql));
+    for (int64_t id : ids) {
+      st.Reset();
+      st.Bind(1, id);
+      DV_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (row) n += st.Int(0);
+    }
+  }
+  return n;
+}
+
 Result<std::vector<RecordTimes>> Archive::AllRecordTimes() {
   DV_ASSIGN_OR_RETURN(Stmt st,
                       db_->Prepare("SELECT id, type, start_ms, end_ms, scope_end FROM records"));

@@ -184,6 +184,8 @@ class Archive {
   Result<std::vector<std::string>> ReadPayloads(int64_t record_id);
   Result<std::vector<std::string>> FilesOf(int64_t record_id);
   Result<std::optional<RecordTimes>> Times(int64_t record_id);
+  // Index rows (records, payloads, identifiers, file links) that still name any of the ids.
+  Result<int64_t> RowsNaming(const std::vector<int64_t>& record_ids);
   Result<std::vector<RecordTimes>> AllRecordTimes();
   Result<Stats> GetStats();
 
