@@ -11,7 +11,7 @@ PACKAGES=(
   libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev zlib1g-dev
   libsimdjson-dev nlohmann-json3-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libcpp-httplib-dev libphonenumber-dev libicu-dev libgtest-dev libgmock-dev
-  jq curl
+  jq curl time
 )
 
 missing=()

@@ -284,7 +284,7 @@ std::string Html(const json& m, const ReportInput& in) {
     << "of receipt</title>";
   int64_t wmax = 1;
   for (auto& [w, c] : weeks) wmax = std::max(wmax, c[0] + c[1] + c[2]);
-  double wbw = weeks.empty() ? W : static_cast<double>(W) / static_cast<double>(weeks.size());
+  double wbw = weeks.empty() ? W : std::min(60.0, static_cast<double>(W) / static_cast<double>(weeks.size()));
   int i = 0;
   const char* colors[3] = {"#3a3", "#c33", "#ca3"};
   for (auto& [w, c] : weeks) {
@@ -296,10 +296,12 @@ std::string Html(const json& m, const ReportInput& in) {
         << "\" height=\"" << h << "\" fill=\"" << colors[k] << "\"><title>week of "
         << FormatDate(w * 7 * kMillisPerDay) << ": " << c[k] << "</title></rect>";
     }
+    o << "<text x=\"" << 30 + i * wbw << "\" y=\"" << H + 22 << "\" font-size=\"10\">"
+      << FormatDate(w * 7 * kMillisPerDay).substr(5) << "</text>";
     ++i;
   }
-  o << "<text x=\"30\" y=\"" << H + 30
-    << "\" font-size=\"12\">green on time, red late, amber open</text></svg>";
+  o << "<text x=\"30\" y=\"" << H + 36
+    << "\" font-size=\"12\">weeks of receipt; green on time, red late, amber open</text></svg>";
 
   o << "<h2>Open requests</h2><table><tr><th>ref</th><th>received</th><th>deadline</th>"
        "<th>status</th></tr>";
