@@ -187,6 +187,13 @@ int Run(int argc, char** argv) {
   cert_verify->add_option("CERT", cert_file, "certificate file")->required();
   cert_verify->add_option("--pubkey", cert_pubkey, "public key file (from: davault audit pubkey)")
       ->required();
+  // rekey
+  compliance::RekeyOptions rekey_opts;
+  auto* rekey =
+      app.add_subcommand("rekey",
+                         "re-wrap every record key under a new key (DAVAULT_NEW_KEY_FILE or "
+                         "DAVAULT_NEW_PASSPHRASE); a re-run finishes an interrupted rekey");
+  rekey->add_option("--batch", rekey_opts.batch, "records re-wrapped per transaction (1000)");
   // report
   compliance::ReportOptions report_opts;
   std::string report_from, report_to;
@@ -197,6 +204,9 @@ int Run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "csv", "html"}));
   report->add_option("--out", report_opts.out, "write the report to this file");
   report->add_option("--policy", report_opts.policy_file, "retention policy file");
+  // reindex
+  auto* reindex = app.add_subcommand("reindex", "rebuild the identifier index under the current "
+                                                "normalization rules and identifier policy");
   // status
   std::string status_policy;
   auto* status = app.add_subcommand("status", "files, records, expiry and open requests");
@@ -319,6 +329,11 @@ int Run(int argc, char** argv) {
     return Finish("sweep", g, compliance::Sweep(ctx, sweep_opts));
   }
   if (verify->parsed()) return Finish("verify", g, compliance::Verify(ctx, verify_opts));
+  if (rekey->parsed()) {
+    rekey_opts.new_key =
+        store::KeySource::FromEnvironment("DAVAULT_NEW_KEY_FILE", "DAVAULT_NEW_PASSPHRASE");
+    return Finish("rekey", g, compliance::Rekey(ctx, rekey_opts));
+  }
   if (audit_cmd->parsed()) {
     if (audit_verify->parsed()) return Finish("audit verify", g, compliance::AuditVerify(ctx));
     if (audit_pubkey->parsed()) {
@@ -348,6 +363,7 @@ int Run(int argc, char** argv) {
     }
     return Finish("report", g, r);
   }
+  if (reindex->parsed()) return Finish("reindex", g, compliance::ReindexCommand(ctx));
   if (status->parsed()) return Finish("status", g, compliance::StatusSummary(ctx, status_policy));
   return usage("davault", Status::Usage("no command given; see davault --help"));
 }

@@ -134,6 +134,12 @@ std::string RenderText(const std::string& cmd, const Json& r) {
       o << "hold " << S(h, "hold") << "  " << S(h, "state") << "  until " << S(h, "until") << "  "
         << S(h, "records") << " records  " << S(h, "reason") << "\n";
     if (r["holds"].empty()) o << "no holds\n";
+  } else if (cmd == "rekey") {
+    o << "rekey " << S(r, "status") << ": " << S(r, "records_rewrapped")
+      << " record keys re-wrapped; key generation " << S(r, "key_generation") << "\n";
+    if (r.value("key_file_created", false))
+      o << "created key file " << S(r, "key_file")
+        << " (mode 0600): keep it safe and outside the archive; the old key no longer opens it\n";
   } else if (cmd == "hold release") {
     o << "hold " << S(r, "hold") << " released at " << S(r, "released") << "\n";
   } else {

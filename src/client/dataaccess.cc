@@ -15,8 +15,8 @@ constexpr size_t kMaxListingBytes = 64 * 1024 * 1024;
 bool ValidAccountId(std::string_view id) {
   if (id.empty() || id.size() > 20) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -74,8 +74,10 @@ Status ValidateBaseUrl(std::string_view url) {
   if (p.scheme == "https") return Status::Ok();
   if (p.scheme == "http") {
     if (IsLoopbackHost(p.host)) return Status::Ok();
-    return Status::Usage("plain http:// is accepted only for loopback hosts (127.0.0.0/8, ::1, "
-                         "localhost); use https:// for " + p.host);
+    return Status::Usage(
+        "plain http:// is accepted only for loopback hosts (127.0.0.0/8, ::1, "
+        "localhost); use https:// for " +
+        p.host);
   }
   return Status::Usage("base URL must start with https:// (or http:// for a loopback host)");
 }
@@ -114,7 +116,7 @@ Result<HttpResponse> DataAccessClient::SignedGet(const std::string& url, const B
 }
 
 Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, int64_t start_ms,
-                                                        int64_t end_ms) {
+                                                       int64_t end_ms) {
   DV_RETURN_IF_ERROR(ValidateBaseUrl(base_url_));
   if (!ValidAccountId(account_id_)) {
     return Status::Usage("account id must be 1 to 20 letters, digits or '_'");

@@ -253,9 +253,8 @@ Result<HttpResponse> HttpClient::Get(const HttpRequest& request, const BodySink&
     std::string message = Describe(rc, request.url, errbuf);
     *failure = Classify(rc);
     if (rc == CURLE_PARTIAL_FILE && resp.content_length >= 0) {
-      message = "short body from " + request.url + ": received " +
-                std::to_string(resp.body_bytes) + " of " + std::to_string(resp.content_length) +
-                " bytes";
+      message = "short body from " + request.url + ": received " + std::to_string(resp.body_bytes) +
+                " of " + std::to_string(resp.content_length) + " bytes";
     }
     // A handle that failed mid-transfer is dropped rather than pooled.
     return Status::Failed(message);

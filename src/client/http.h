@@ -37,19 +37,19 @@ struct HttpResponse {
   int64_t body_bytes = 0;       // bytes of body received
   std::string content_type;
   std::string content_range;
-  std::string retry_after;      // raw header value
-  int64_t retry_after_s = -1;   // libcurl's reading of Retry-After (seconds or HTTP date), or -1
-  std::string error_body;       // the first 64 KiB of a non-2xx body (never given to the sink)
+  std::string retry_after;     // raw header value
+  int64_t retry_after_s = -1;  // libcurl's reading of Retry-After (seconds or HTTP date), or -1
+  std::string error_body;      // the first 64 KiB of a non-2xx body (never given to the sink)
 };
 
 // Why a transfer failed, for a retry policy to decide whether trying again can help.
 enum class HttpFailure {
   kNone,
-  kConnect,    // DNS, refused, unreachable: nothing was sent
-  kTimeout,    // connect timeout or stall (low-speed limit)
-  kTransfer,   // connection reset, short body, protocol error mid-transfer
-  kTls,        // certificate or handshake failure: retrying will not help
-  kSink,       // the sink refused the data; its Status is returned
+  kConnect,   // DNS, refused, unreachable: nothing was sent
+  kTimeout,   // connect timeout or stall (low-speed limit)
+  kTransfer,  // connection reset, short body, protocol error mid-transfer
+  kTls,       // certificate or handshake failure: retrying will not help
+  kSink,      // the sink refused the data; its Status is returned
   kOther,
 };
 

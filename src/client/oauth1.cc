@@ -38,6 +38,12 @@ bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
 
+bool IsUnreserved(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// Every '%' starts a %XX escape.
 bool ValidEscapes(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '%') continue;
@@ -45,6 +51,15 @@ bool ValidEscapes(std::string_view s) {
     i += 2;
   }
   return true;
+}
+
+// RFC 5849 §3.5.1: values are percent-encoded (§3.6), so only unreserved characters and %XX.
+// This also keeps a re-encoded value no longer than the text it was parsed from.
+bool PercentEncoded(std::string_view s) {
+  for (char c : s) {
+    if (c != '%' && !IsUnreserved(c)) return false;
+  }
+  return ValidEscapes(s);
 }
 
 // RFC 7230 token characters, which is what an auth-param name may contain.
@@ -181,7 +196,8 @@ Result<std::string> AuthorizationHeader(const OAuth1Credentials& creds, std::str
   return header;
 }
 
-Result<OAuthParams> ParseAuthorizationHeader(std::string_view h) {
+Result<OAuthParams> ParseAuthorizationHeader(std::string_view h, HeaderValues values) {
+  const bool encoded = values == HeaderValues::kPercentEncoded;
   auto bad = [](const char* why) {
     return Status::Failed(std::string("malformed Authorization header: ") + why);
   };
@@ -217,15 +233,21 @@ Result<OAuthParams> ParseAuthorizationHeader(std::string_view h) {
     if (close == std::string_view::npos) return bad("unterminated quoted value");
     std::string_view value = h.substr(i, close - i);
     // OAuth values are percent-encoded, so a backslash (a quoted-pair escape) is never legitimate.
-    if (value.find('\\') != std::string_view::npos) return bad("backslash in a quoted value");
+    if (encoded && value.find('\\') != std::string_view::npos) {
+      return bad("backslash in a quoted value");
+    }
     i = close + 1;
     while (i < h.size() && IsSpace(h[i])) ++i;
     if (i < h.size() && h[i] != ',') return bad("expected ',' between parameters");
-    if (!ValidEscapes(name) || !ValidEscapes(value)) return bad("invalid percent-escape");
+    if (encoded && !ValidEscapes(name)) return bad("invalid percent-escape");
+    std::string dname = encoded ? Unescape(name) : std::string(name);
+    // realm is an RFC 2617 quoted string, the one parameter that is not percent-encoded.
+    const bool verbatim = !encoded || dname == "realm";
+    if (!verbatim && !PercentEncoded(value)) return bad("parameter value is not percent-encoded");
     if (params.size() >= kMaxHeaderParams) return bad("too many parameters");
-    std::string dname = Unescape(name);
     if (Find(params, dname) != nullptr) return bad("duplicate parameter");
-    params.emplace_back(std::move(dname), Unescape(value));
+    std::string dvalue = verbatim ? std::string(value) : Unescape(value);
+    params.emplace_back(std::move(dname), std::move(dvalue));
   }
   return params;
 }
@@ -253,9 +275,9 @@ bool NonceCache::Insert(std::string_view consumer_key, std::string_view token,
 
 Status VerifyOAuth1(const OAuth1Credentials& expected, std::string_view method,
                     std::string_view url, std::string_view authorization, int64_t now_s,
-                    NonceCache* nonces) {
+                    NonceCache* nonces, HeaderValues values) {
   if (authorization.empty()) return Unauthorized("no Authorization header");
-  DV_ASSIGN_OR_RETURN(OAuthParams params, ParseAuthorizationHeader(authorization));
+  DV_ASSIGN_OR_RETURN(OAuthParams params, ParseAuthorizationHeader(authorization, values));
   static constexpr const char* kRequired[] = {
       "oauth_consumer_key", "oauth_token",   "oauth_signature_method", "oauth_timestamp",
       "oauth_nonce",        "oauth_version", "oauth_signature"};

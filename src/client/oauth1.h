@@ -65,11 +65,19 @@ Result<std::string> AuthorizationHeader(const OAuth1Credentials& creds, std::str
                                         int64_t timestamp_s);
 
 // Parses an Authorization header value ("OAuth k="v", ..."; the scheme name is matched
-// case-insensitively) into its percent-decoded parameters, in order. Written for hostile input:
-// it fails (kFailed), without echoing any value, on a missing or other scheme, unterminated or
-// missing quotes, a bad %XX escape, control characters or line breaks, a duplicate parameter,
+// case-insensitively) into its percent-decoded parameters, in order (realm is kept as written).
+// Written for hostile input: it fails (kFailed), without echoing any value, on a missing or other
+// scheme, unterminated or missing quotes, a value that is not percent-encoded (RFC 5849 §3.5.1:
+// only A-Z a-z 0-9 - . _ ~ and %XX), control characters or line breaks, a duplicate parameter,
 // more than 64 parameters, or more than 16 KiB of input.
-Result<OAuthParams> ParseAuthorizationHeader(std::string_view header);
+//
+// kAlreadyDecoded is for a server whose HTTP library has already percent-decoded header values
+// (cpp-httplib 0.11 does that to every header but Location): values are then taken verbatim and
+// may hold any byte except '"' and control characters. Such a server cannot check the client's
+// header encoding itself; the client's encoding is pinned by its own unit tests instead.
+enum class HeaderValues { kPercentEncoded, kAlreadyDecoded };
+Result<OAuthParams> ParseAuthorizationHeader(std::string_view header,
+                                             HeaderValues values = HeaderValues::kPercentEncoded);
 
 // Remembers the nonces seen within the timestamp window so a replayed request is refused.
 // Thread-safe. Entries are dropped once their timestamp has left the window, because such a
@@ -88,7 +96,7 @@ class NonceCache {
   const int64_t window_s_;
   const size_t max_entries_;
   std::mutex mu_;
-  std::unordered_map<std::string, int64_t> seen_;   // key -> expiry
+  std::unordered_map<std::string, int64_t> seen_;  // key -> expiry
   std::multimap<int64_t, std::string> by_expiry_;  // expiry -> key
 };
 
@@ -100,9 +108,10 @@ class NonceCache {
 // HMAC-SHA1 signature matches (constant-time compare), and the nonce is new. Otherwise kFailed
 // with a short reason ("signature mismatch", "nonce reused", ...) that holds no secret and no
 // header value.
+// `values` says how `authorization` reached the server (see ParseAuthorizationHeader).
 Status VerifyOAuth1(const OAuth1Credentials& expected, std::string_view method,
                     std::string_view url, std::string_view authorization, int64_t now_s,
-                    NonceCache* nonces);
+                    NonceCache* nonces, HeaderValues values = HeaderValues::kPercentEncoded);
 
 // Signs every request with OAuth 1.0a; nonces come from env->RandomBytes (128 bits, hex) and
 // timestamps from env->NowMillis(). Thread-safe (holds no mutable state).

@@ -10,8 +10,70 @@
 
 namespace davault::compliance {
 
+std::string IndexVersion(const policy::IdentifierRules& rules) {
+  return std::to_string(identity::kNormalizationVersion) + ":" +
+         PolicyHash(rules.source_text_hash_input);
+}
+
+Result<int64_t> Reindex(Context& ctx, store::Archive& a, const policy::IdentifierRules& rules) {
+  DV_ASSIGN_OR_RETURN(auto extractor, identity::Extractor::Create(rules));
+  DV_ASSIGN_OR_RETURN(auto times, a.AllRecordTimes());
+  DV_RETURN_IF_ERROR(a.Begin());
+  int64_t n = 0;
+  for (const auto& t : times) {
+    DV_ASSIGN_OR_RETURN(auto payloads, a.ReadPayloads(t.record_id));
+    std::vector<store::IdentRow> rows;
+    for (auto& raw : payloads) {
+      auto r = extractor->Extract(raw);
+      std::fill(raw.begin(), raw.end(), '\0');
+      if (!r.ok()) return r.status().Context("re-index of record " + std::to_string(t.record_id));
+      for (const auto& id : r.value().identifiers)
+        rows.push_back({a.IdentifierHash(static_cast<uint8_t>(id.kind), id.value),
+                        static_cast<uint8_t>(id.kind), id.field});
+    }
+    DV_RETURN_IF_ERROR(a.ReplaceIdents(t.record_id, rows));
+    ++n;
+  }
+  DV_RETURN_IF_ERROR(a.SetMeta("index_version", IndexVersion(rules)));
+  DV_RETURN_IF_ERROR(AuditAndCommit(a, "reindex", Json{{"records", n},
+                                                      {"index_version", IndexVersion(rules)}}));
+  if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
+    ctx.log("re-indexed " + std::to_string(n) + " records under the current identifier rules");
+  return n;
+}
+
+Status RecordRecovery(store::Archive& a) {
+  if (a.recovered_journals().empty()) return Status::Ok();
+  // Destruction a crash interrupted was finished by Open: its completion is evidence too.
+  Json journals = Json::array();
+  for (int64_t id : a.recovered_journals()) journals.push_back(id);
+  DV_RETURN_IF_ERROR(a.Begin());
+  return AuditAndCommit(a, "recovery_completed", Json{{"journals", journals}});
+}
+
 Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access) {
-  return store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, access, ctx.lock_timeout_ms);
+  DV_ASSIGN_OR_RETURN(auto a, store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, access,
+                                                   ctx.lock_timeout_ms));
+  DV_RETURN_IF_ERROR(RecordRecovery(*a));
+  DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
+  DV_ASSIGN_OR_RETURN(auto stored, a->GetMeta("index_version"));
+  std::string want = IndexVersion(rules);
+  if (stored && *stored == want) return a;
+  if (!stored) {
+    // A new archive (init writes the version right after creating it).
+    if (access == store::Access::kWrite) {
+      DV_RETURN_IF_ERROR(a->Begin());
+      DV_RETURN_IF_ERROR(a->SetMeta("index_version", want));
+      DV_RETURN_IF_ERROR(a->Commit());
+    }
+    return a;
+  }
+  if (access == store::Access::kRead)
+    return Status::Failed("the archive's identifier index was built under other rules (" +
+                          *stored + ", now " + want +
+                          "); run any writing command, e.g. davault reindex, to rebuild it");
+  DV_RETURN_IF_ERROR(Reindex(ctx, *a, rules).status());
+  return a;
 }
 
 Result<policy::IdentifierRules> LoadRules(Context& ctx) {

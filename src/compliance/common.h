@@ -20,7 +20,16 @@ namespace davault::compliance {
 extern const char* const kDefaultIdentifierPolicy;
 extern const char* const kDefaultRetentionPolicy;
 
+// Opens the archive. The identifier index is versioned (normalization rules + identifier policy):
+// a writer whose rules differ from the index's re-indexes every record first; a reader refuses,
+// rather than silently missing records indexed under other rules.
 Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access);
+// Writes the audit entry for journals that opening the archive finished after a crash.
+Status RecordRecovery(store::Archive& a);
+// "<normalization version>:<identifier policy hash>"
+std::string IndexVersion(const policy::IdentifierRules& rules);
+// Rebuilds every record's identifier rows from its decrypted payloads, in one transaction.
+Result<int64_t> Reindex(Context& ctx, store::Archive& a, const policy::IdentifierRules& rules);
 Result<policy::IdentifierRules> LoadRules(Context& ctx);
 Result<policy::RetentionPolicy> LoadRetention(Context& ctx, const std::string& file);
 std::string PolicyHash(const std::string& text);

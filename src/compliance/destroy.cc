@@ -1,6 +1,8 @@
 // Plan-journal-execute-verify-record for destructive work (erase and sweep).
 #include "compliance/destroy.h"
 
+#include "base/crash_point.h"
+
 namespace davault::compliance {
 
 Result<DestroyResult> DestroyInTransaction(store::Archive& a, const std::vector<int64_t>& ids,
@@ -26,6 +28,7 @@ Result<DestroyResult> DestroyInTransaction(store::Archive& a, const std::vector<
 
 Status FinishDestruction(store::Archive& a, DestroyResult* r, const std::string& event,
                          Json completion_body) {
+  CrashPoint("destroy.after_index_commit");
   DV_ASSIGN_OR_RETURN(r->storage_files_rewritten, a.CompactAndClose(r->journal_id));
   completion_body["journal"] = r->journal_id;
   completion_body["files_rewritten"] = r->storage_files_rewritten;

@@ -89,6 +89,8 @@ Status Init(Context& ctx, Json* result) {
                {"identifier_normalization", identity::kNormalizationVersion}};
   DV_RETURN_IF_ERROR(a->SetMeta("normalization_version",
                                 std::to_string(identity::kNormalizationVersion)));
+  DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
+  DV_RETURN_IF_ERROR(a->SetMeta("index_version", IndexVersion(rules)));
   DV_RETURN_IF_ERROR(AuditAndCommit(*a, "init", body));
   (*result)["archive"] = ctx.archive_dir;
   (*result)["archive_id"] = a->archive_id_hex();
@@ -99,6 +101,28 @@ Status Init(Context& ctx, Json* result) {
     (*result)["key_file_created"] = created_key;
   }
   return Status::Ok();
+}
+
+Outcome ReindexCommand(Context& ctx) {
+  Outcome out;
+  auto rules = LoadRules(ctx);
+  if (!rules.ok()) {
+    out.status = rules.status();
+    return out;
+  }
+  auto a = store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, store::Access::kWrite,
+                                ctx.lock_timeout_ms);
+  if (!a.ok()) {
+    out.status = a.status();
+    return out;
+  }
+  auto n = Reindex(ctx, *a.value(), rules.value());
+  if (!n.ok()) {
+    out.status = n.status();
+    return out;
+  }
+  out.result = {{"records_reindexed", n.value()}, {"index_version", IndexVersion(rules.value())}};
+  return out;
 }
 
 Outcome Find(Context& ctx, const FindOptions& opts) {

@@ -104,6 +104,14 @@ Outcome Verify(Context& ctx, const VerifyOptions& opts);
 Outcome AuditVerify(Context& ctx);
 Outcome AuditPubkey(Context& ctx);
 
+struct RekeyOptions {
+  store::KeySource new_key;  // from DAVAULT_NEW_KEY_FILE or DAVAULT_NEW_PASSPHRASE
+  int64_t batch = 1000;      // records re-wrapped per transaction
+};
+// Re-wraps every record key under a new wrapping key and the secrets under the new user key;
+// resumable: a re-run with the same keys finishes an interrupted rekey.
+Outcome Rekey(Context& ctx, const RekeyOptions& opts);
+
 struct ReportOptions {
   std::optional<int64_t> from_ms, to_ms;
   std::string format = "text";
@@ -114,6 +122,9 @@ struct ReportOptions {
 Outcome Report(Context& ctx, const ReportOptions& opts);
 
 Outcome StatusSummary(Context& ctx, const std::string& policy_file);
+
+// Rebuilds the identifier index from the decrypted records (after a change of rules).
+Outcome ReindexCommand(Context& ctx);
 
 Outcome Requests(Context& ctx, const std::string& ref);
 Outcome ExtendRequest(Context& ctx, const std::string& ref, const std::string& reason);

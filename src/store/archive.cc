@@ -1,6 +1,7 @@
 // The archive repository: schema, keys, ingest batches, queries, destruction and recovery.
 #include "store/archive.h"
 
+#include "base/crash_point.h"
 #include "store/sqlite.h"
 
 #include <sys/stat.h>
@@ -133,6 +134,45 @@ Result<crypto::Key> UserKey(Env* env, const KeySource& key, std::string_view kdf
   return crypto::KeyFromPassphrase(key.passphrase, p);
 }
 
+// A fresh user key, for init and for rekey: from a key file (created 0600 with random material
+// if missing; never inside the archive directory) or a passphrase under new Argon2id parameters.
+Status MakeUserKey(Env* env, const std::string& real_archive_dir, const KeySource& key,
+                   crypto::Key* user_key, crypto::PassphraseParams* params,
+                   bool* created_key_file) {
+  *created_key_file = false;
+  if (key.type == KeySource::Type::kPassphrase) {
+    *params = crypto::NewPassphraseParams(TestKdfAllowed());
+    DV_ASSIGN_OR_RETURN(*user_key, crypto::KeyFromPassphrase(key.passphrase, *params));
+    return Status::Ok();
+  }
+  std::string parent = key.key_file.substr(0, key.key_file.rfind('/') + 1);
+  std::string real_key = RealPath(parent.empty() ? "." : parent);
+  if (real_key == real_archive_dir || real_key.rfind(real_archive_dir + "/", 0) == 0)
+    return Status::Usage("the key file must not be inside the archive directory");
+  if (!env->Exists(key.key_file)) {
+    crypto::Key material = crypto::Key::Random();
+    std::string text = crypto::ToHex(material.view()) + "\n";
+    // Temp, fsync, rename: a crash never leaves an empty or partial key file behind.
+    Status s = WriteFileAtomically(env, key.key_file, text, 0600);
+    std::fill(text.begin(), text.end(), '\0');
+    DV_RETURN_IF_ERROR(s);
+    *created_key_file = true;
+  }
+  DV_RETURN_IF_ERROR(CheckKeyFileMode(env, key.key_file));
+  DV_ASSIGN_OR_RETURN(std::string material, ReadFileToString(env, key.key_file));
+  if (material.empty()) return Status::Failed("key file " + key.key_file + " is empty");
+  *user_key = crypto::KeyFromMaterial(material);
+  std::fill(material.begin(), material.end(), '\0');
+  return Status::Ok();
+}
+
+// Secrets sealed while a rekey is in progress (meta rekey_new / rekey_old):
+// master (32) | old wrap gen (u64) | old wrap key (32) | new wrap gen (u64) | new wrap key (32).
+constexpr size_t kRekeySecretsSize = 112;
+std::string RekeyAd(const std::string& archive_id) {
+  return std::string("davault/rekey/v1") + archive_id;
+}
+
 }  // namespace
 
 KeySource KeySource::FromEnvironment(const char* file_var, const char* pass_var) {
@@ -177,37 +217,11 @@ Status Archive::Create(Env* env, const std::string& dir, const KeySource& key,
 
   crypto::Key user_key;
   crypto::PassphraseParams params;
-  if (key.type == KeySource::Type::kKeyFile) {
-    std::string parent = key.key_file.substr(0, key.key_file.rfind('/') + 1);
-    std::string real_key = RealPath(parent.empty() ? "." : parent);
-    if (real_key == real_dir || real_key.rfind(real_dir + "/", 0) == 0) {
-      if (made_dir) (void)env->RemoveDir(dir);
-      return Status::Usage("the key file must not be inside the archive directory");
-    }
-    if (!env->Exists(key.key_file)) {
-      crypto::Key material = crypto::Key::Random();
-      std::string text = crypto::ToHex(material.view()) + "\n";
-      auto f = env->NewWritable(key.key_file, CreateMode::kExclusive, 0600);
-      if (!f.ok()) {
-        if (made_dir) (void)env->RemoveDir(dir);
-        return f.status();
-      }
-      Status s = f.value()->Append(text);
-      if (s.ok()) s = f.value()->Sync();
-      if (s.ok()) s = f.value()->Close();
-      if (!s.ok()) {
-        if (made_dir) (void)env->RemoveDir(dir);
-        return s;
-      }
-      *created_key_file = true;
-    }
-    DV_RETURN_IF_ERROR(CheckKeyFileMode(env, key.key_file));
-    DV_ASSIGN_OR_RETURN(std::string material, ReadFileToString(env, key.key_file));
-    if (material.empty()) return Status::Failed("key file " + key.key_file + " is empty");
-    user_key = crypto::KeyFromMaterial(material);
-  } else {
-    params = crypto::NewPassphraseParams(TestKdfAllowed());
-    DV_ASSIGN_OR_RETURN(user_key, crypto::KeyFromPassphrase(key.passphrase, params));
+  Status made_key = MakeUserKey(env, real_dir, key, &user_key, &params, created_key_file);
+  if (!made_key.ok()) {
+    // Leaves no trace: a refused init must not leave an empty archive directory behind.
+    if (made_dir) (void)env->RemoveDir(dir);
+    return made_key;
   }
 
   std::string archive_id(16, '\0');
@@ -281,18 +295,72 @@ Status Archive::LoadSecrets(const KeySource& key) {
   if (!id || id->size() != 16 || !kdf || !sealed)
     return Status::Failed("archive at " + dir_ + " is missing its key records");
   archive_id_ = *id;
-  DV_ASSIGN_OR_RETURN(crypto::Key user, UserKey(env_, key, *kdf));
-  auto plain = crypto::Open(user, *sealed, SecretsAd(archive_id_));
-  if (!plain.ok())
-    return Status::Failed("wrong key: the given " +
-                          std::string(key.type == KeySource::Type::kKeyFile ? "key file"
-                                                                            : "passphrase") +
-                          " does not unlock the archive at " + dir_);
-  std::string& s = plain.value();
-  if (s.size() < 72) return Status::Failed("archive secrets are damaged");
-  DV_ASSIGN_OR_RETURN(master_, crypto::Key::FromBytes(std::string_view(s).substr(0, 32)));
-  wrap_gen_ = static_cast<int64_t>(GetLE(s, 32, 8));
-  DV_ASSIGN_OR_RETURN(wrap_key_, crypto::Key::FromBytes(std::string_view(s).substr(40, 32)));
+  // A rekey in progress (see StartRekey) leaves the secrets sealed under both user keys.
+  DV_ASSIGN_OR_RETURN(auto rekey_kdf, GetMeta("rekey_kdf"));
+  DV_ASSIGN_OR_RETURN(auto rekey_new, GetMeta("rekey_new"));
+  DV_ASSIGN_OR_RETURN(auto rekey_old, GetMeta("rekey_old"));
+  bool rekeying = rekey_kdf && rekey_new && rekey_old;
+
+  Status refused;
+  auto user = UserKey(env_, key, *kdf);
+  if (user.ok()) {
+    auto plain = crypto::Open(user.value(), *sealed, SecretsAd(archive_id_));
+    if (plain.ok()) {
+      std::string& s = plain.value();
+      if (rekeying) {
+        std::fill(s.begin(), s.end(), '\0');
+        auto both = crypto::Open(user.value(), *rekey_old, RekeyAd(archive_id_));
+        if (!both.ok())
+          return Status::Failed("archive at " + dir_ +
+                                ": the record of the rekey in progress is damaged");
+        user_key_ = std::move(user.value());
+        return UseSecrets(&both.value());
+      }
+      user_key_ = std::move(user.value());
+      return UseSecrets(&s);
+    }
+    refused = Status::Failed(
+        "wrong key: the given " +
+        std::string(key.type == KeySource::Type::kKeyFile ? "key file" : "passphrase") +
+        " does not unlock the archive at " + dir_);
+  } else {
+    refused = user.status();
+  }
+  if (rekeying) {
+    // The new key of an unfinished rekey opens the archive too.
+    auto new_user = UserKey(env_, key, *rekey_kdf);
+    if (new_user.ok()) {
+      auto both = crypto::Open(new_user.value(), *rekey_new, RekeyAd(archive_id_));
+      if (both.ok()) {
+        user_key_ = std::move(new_user.value());
+        new_user_key_ = user_key_.Clone();
+        new_kdf_ = *rekey_kdf;
+        return UseSecrets(&both.value());
+      }
+    }
+  }
+  return refused;
+}
+
+// Takes the key material out of an opened secrets record (72 bytes, or 112 during a rekey)
+// and wipes it.
+Status Archive::UseSecrets(std::string* plain) {
+  std::string& s = *plain;
+  if (s.size() != 72 && s.size() != kRekeySecretsSize) {
+    std::fill(s.begin(), s.end(), '\0');
+    return Status::Failed("archive secrets are damaged");
+  }
+  std::string_view v(s);
+  DV_ASSIGN_OR_RETURN(master_, crypto::Key::FromBytes(v.substr(0, 32)));
+  if (s.size() == 72) {
+    wrap_gen_ = static_cast<int64_t>(GetLE(s, 32, 8));
+    DV_ASSIGN_OR_RETURN(wrap_key_, crypto::Key::FromBytes(v.substr(40, 32)));
+  } else {
+    old_wrap_gen_ = static_cast<int64_t>(GetLE(s, 32, 8));
+    DV_ASSIGN_OR_RETURN(old_wrap_key_, crypto::Key::FromBytes(v.substr(40, 32)));
+    wrap_gen_ = static_cast<int64_t>(GetLE(s, 72, 8));
+    DV_ASSIGN_OR_RETURN(wrap_key_, crypto::Key::FromBytes(v.substr(80, 32)));
+  }
   std::fill(s.begin(), s.end(), '\0');
   ident_key_ = crypto::DeriveSubkey(master_, 1, "dvident_");
   crypto::Key sign_seed = crypto::DeriveSubkey(master_, 2, "dvaudit_");
@@ -335,12 +403,13 @@ std::string Archive::RecordKeyAd(int64_t record_id) const {
   return ad;
 }
 
-Result<crypto::Key> Archive::RecordKey(int64_t record_id, const std::string& wrapped,
-                                       int64_t gen) {
-  if (gen != wrap_gen_)
+Result<crypto::Key> Archive::RecordKey(int64_t record_id, const std::string& wrapped, int64_t gen) {
+  // During a rekey a record carries either generation (key_gen says which).
+  bool old_gen = old_wrap_gen_ != 0 && gen == old_wrap_gen_;
+  if (gen != wrap_gen_ && !old_gen)
     return Status::VerifyFailed("record " + std::to_string(record_id) +
                                 ": its key is wrapped by an unknown key generation");
-  auto k = crypto::UnwrapKey(wrap_key_, wrapped, RecordKeyAd(record_id));
+  auto k = crypto::UnwrapKey(old_gen ? old_wrap_key_ : wrap_key_, wrapped, RecordKeyAd(record_id));
   if (!k.ok())
     return Status::VerifyFailed("record " + std::to_string(record_id) +
                                 ": its key fails authentication");
@@ -438,7 +507,16 @@ Result<std::unique_ptr<IngestBatch>> Archive::BeginIngest(const FileMeta& file) 
   return b;
 }
 
+// Prepared once per batch: re-preparing eight statements for every record cost more than the
+// inserts themselves.
+struct IngestBatch::Statements {
+  Stmt suppressed, find, same, insert_record, insert_payload, insert_ident, insert_record_file;
+};
+
+IngestBatch::IngestBatch(Archive* a, FileMeta meta) : a_(a), meta_(std::move(meta)) {}
+
 IngestBatch::~IngestBatch() {
+  st_.reset();
   if (!committed_) {
     writer_.reset();  // removes the temp segment
     a_->Rollback();
@@ -447,26 +525,58 @@ IngestBatch::~IngestBatch() {
 
 Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
   Archive& a = *a_;
+  if (!st_) {
+    auto st = std::make_unique<Statements>();
+    DV_ASSIGN_OR_RETURN(st->suppressed, a.db_->Prepare("SELECT 1 FROM suppression WHERE hash = ?"));
+    DV_ASSIGN_OR_RETURN(st->find, a.db_->Prepare("SELECT id, wrapped_key, key_gen FROM records "
+                                                 "WHERE nkey = ?"));
+    DV_ASSIGN_OR_RETURN(st->same, a.db_->Prepare("SELECT MAX(seq), SUM(content_hash = ?) FROM "
+                                                 "payloads WHERE record_id = ?"));
+    DV_ASSIGN_OR_RETURN(st->insert_record,
+                        a.db_->Prepare("INSERT INTO records(id, nkey, type, start_ms, end_ms, "
+                                       "scope_end, wrapped_key, key_gen, first_file, ingested_at) "
+                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    DV_ASSIGN_OR_RETURN(st->insert_payload,
+                        a.db_->Prepare("INSERT INTO payloads(record_id, seq, segment, offset, "
+                                       "length, content_hash, first_file) VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?)"));
+    DV_ASSIGN_OR_RETURN(st->insert_ident, a.db_->Prepare("INSERT OR IGNORE INTO idents(hash, "
+                                                         "record_id, field, kind) VALUES "
+                                                         "(?, ?, ?, ?)"));
+    DV_ASSIGN_OR_RETURN(st->insert_record_file,
+                        a.db_->Prepare("INSERT OR IGNORE INTO record_files(record_id, file_id) "
+                                       "VALUES (?, ?)"));
+    st_ = std::move(st);
+  }
+  Statements& st = *st_;
   // A suppressed subject or record never comes back.
-  DV_ASSIGN_OR_RETURN(bool sup, a.IsSuppressed(rec.natural_key));
+  auto suppressed = [&](const crypto::Hash& h) -> Result<bool> {
+    st.suppressed.Reset();
+    st.suppressed.BindBlob(1, HashBlob(h));
+    DV_ASSIGN_OR_RETURN(bool row, st.suppressed.Step());
+    st.suppressed.Reset();
+    return row;
+  };
+  DV_ASSIGN_OR_RETURN(bool sup, suppressed(rec.natural_key));
   if (sup) return AddOutcome::kSuppressed;
   for (const auto& id : rec.idents) {
-    DV_ASSIGN_OR_RETURN(bool s, a.IsSuppressed(id.hash));
+    DV_ASSIGN_OR_RETURN(bool s, suppressed(id.hash));
     if (s) return AddOutcome::kSuppressed;
   }
   crypto::Hash content = crypto::KeyedHash(a.ident_key_, rec.raw);
-  DV_ASSIGN_OR_RETURN(
-      Stmt find, a.db_->Prepare("SELECT id, wrapped_key, key_gen FROM records WHERE nkey = ?"));
+  Stmt& find = st.find;
+  find.Reset();
   find.BindBlob(1, HashBlob(rec.natural_key));
   DV_ASSIGN_OR_RETURN(bool exists, find.Step());
   int64_t record_id;
   AddOutcome outcome;
-  crypto::Key key;
+  // Engaged only when the record's bytes are sealed: each Key is a guarded allocation.
+  std::optional<crypto::Key> key;
   uint32_t seq = 0;
   if (exists) {
     record_id = find.Int(0);
-    DV_ASSIGN_OR_RETURN(Stmt same, a.db_->Prepare("SELECT MAX(seq), SUM(content_hash = ?) FROM "
-                                                 "payloads WHERE record_id = ?"));
+    Stmt& same = st.same;
+    same.Reset();
     same.BindBlob(1, HashBlob(content)).Bind(2, record_id);
     DV_ASSIGN_OR_RETURN(bool row, same.Step());
     if (row && !same.IsNull(1) && same.Int(1) > 0) {
@@ -474,46 +584,64 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
     } else {
       outcome = AddOutcome::kNewVersion;
       seq = static_cast<uint32_t>(row && !same.IsNull(0) ? same.Int(0) + 1 : 0);
-      DV_ASSIGN_OR_RETURN(key, a.RecordKey(record_id, find.Blob(1), find.Int(2)));
+      DV_ASSIGN_OR_RETURN(crypto::Key k, a.RecordKey(record_id, find.Blob(1), find.Int(2)));
+      key.emplace(std::move(k));
     }
+    same.Reset();
+    find.Reset();
   } else {
+    find.Reset();
     outcome = AddOutcome::kNew;
-    DV_ASSIGN_OR_RETURN(record_id, a.NextId("record"));
-    key = crypto::Key::Random();
-    std::string wrapped = crypto::WrapKey(a.wrap_key_, key, a.RecordKeyAd(record_id));
-    DV_ASSIGN_OR_RETURN(Stmt ins, a.db_->Prepare(
-                                      "INSERT INTO records(id, nkey, type, start_ms, end_ms, "
-                                      "scope_end, wrapped_key, key_gen, first_file, ingested_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    // Record ids come from the meta counter, read once per batch and written back by Commit in
+    // the same transaction (the ids are the ones NextId("record") would give).
+    if (next_record_id_ == 0) {
+      DV_ASSIGN_OR_RETURN(auto v, a.GetMeta("next_record"));
+      next_record_id_ = v ? std::stoll(*v) : 1;
+    }
+    record_id = next_record_id_++;
+    key.emplace(crypto::Key::Random());
+    std::string wrapped = crypto::WrapKey(a.wrap_key_, *key, a.RecordKeyAd(record_id));
+    Stmt& ins = st.insert_record;
+    ins.Reset();
     ins.Bind(1, record_id).BindBlob(2, HashBlob(rec.natural_key)).Bind(3, rec.type);
-    if (rec.start_ms) ins.Bind(4, *rec.start_ms); else ins.BindNull(4);
-    if (rec.end_ms) ins.Bind(5, *rec.end_ms); else ins.BindNull(5);
-    if (meta_.scope_end_ms) ins.Bind(6, *meta_.scope_end_ms); else ins.BindNull(6);
+    if (rec.start_ms)
+      ins.Bind(4, *rec.start_ms);
+    else
+      ins.BindNull(4);
+    if (rec.end_ms)
+      ins.Bind(5, *rec.end_ms);
+    else
+      ins.BindNull(5);
+    if (meta_.scope_end_ms)
+      ins.Bind(6, *meta_.scope_end_ms);
+    else
+      ins.BindNull(6);
     ins.BindBlob(7, wrapped).Bind(8, a.wrap_gen_).Bind(9, file_id_).Bind(10, a.env_->NowMillis());
     DV_RETURN_IF_ERROR(ins.Run());
   }
   if (outcome != AddOutcome::kCopy) {
     sealed_.clear();
-    crypto::SealAppend(key, rec.raw, a.PayloadAd(record_id, seq, file_id_), &sealed_);
-    DV_ASSIGN_OR_RETURN(SegmentEntry e, writer_->Append(static_cast<uint64_t>(record_id), seq,
-                                                        sealed_));
-    DV_ASSIGN_OR_RETURN(Stmt p, a.db_->Prepare("INSERT INTO payloads(record_id, seq, segment, "
-                                              "offset, length, content_hash, first_file) VALUES "
-                                              "(?, ?, ?, ?, ?, ?, ?)"));
+    crypto::SealAppend(*key, rec.raw, a.PayloadAd(record_id, seq, file_id_), &sealed_);
+    DV_ASSIGN_OR_RETURN(SegmentEntry e,
+                        writer_->Append(static_cast<uint64_t>(record_id), seq, sealed_));
+    Stmt& p = st.insert_payload;
+    p.Reset();
     p.Bind(1, record_id).Bind(2, seq).Bind(3, static_cast<int64_t>(segment_id_));
     p.Bind(4, static_cast<int64_t>(e.offset)).Bind(5, e.length).BindBlob(6, HashBlob(content));
     DV_RETURN_IF_ERROR(p.Bind(7, file_id_).Run());
-    DV_ASSIGN_OR_RETURN(Stmt ii, a.db_->Prepare("INSERT OR IGNORE INTO idents(hash, record_id, "
-                                               "field, kind) VALUES (?, ?, ?, ?)"));
+    Stmt& ii = st.insert_ident;
     for (const auto& id : rec.idents) {
       DV_ASSIGN_OR_RETURN(int64_t field, a.FieldId(id.field));
       ii.Reset();
-      DV_RETURN_IF_ERROR(
-          ii.BindBlob(1, HashBlob(id.hash)).Bind(2, record_id).Bind(3, field).Bind(4, id.kind).Run());
+      DV_RETURN_IF_ERROR(ii.BindBlob(1, HashBlob(id.hash))
+                             .Bind(2, record_id)
+                             .Bind(3, field)
+                             .Bind(4, id.kind)
+                             .Run());
     }
   }
-  DV_ASSIGN_OR_RETURN(Stmt rf, a.db_->Prepare("INSERT OR IGNORE INTO record_files(record_id, "
-                                             "file_id) VALUES (?, ?)"));
+  Stmt& rf = st.insert_record_file;
+  rf.Reset();
   DV_RETURN_IF_ERROR(rf.Bind(1, record_id).Bind(2, file_id_).Run());
   return outcome;
 }
@@ -522,6 +650,7 @@ Status IngestBatch::Commit(int64_t records_in_file) {
   Archive& a = *a_;
   if (writer_->entries() > 0) {
     DV_RETURN_IF_ERROR(writer_->Finish());
+    CrashPoint("ingest.after_segment_rename");
     DV_ASSIGN_OR_RETURN(Stmt s, a.db_->Prepare("INSERT INTO segments(id, state, bytes, "
                                               "created_at) VALUES (?, 'live', ?, ?)"));
     DV_RETURN_IF_ERROR(s.Bind(1, static_cast<int64_t>(segment_id_))
@@ -540,6 +669,10 @@ Status IngestBatch::Commit(int64_t records_in_file) {
   if (meta_.scope_end_ms) f.Bind(6, *meta_.scope_end_ms); else f.BindNull(6);
   f.Bind(7, static_cast<int64_t>(meta_.bytes)).Bind(8, records_in_file).Bind(9, a.env_->NowMillis());
   DV_RETURN_IF_ERROR(f.Run());
+  st_.reset();
+  if (next_record_id_ != 0)
+    DV_RETURN_IF_ERROR(a.SetMeta("next_record", std::to_string(next_record_id_)));
+  CrashPoint("ingest.before_commit");
   Status s = a.Commit();
   if (!s.ok()) return s;  // the renamed segment is unreferenced; Recover() removes it
   committed_ = true;
@@ -666,6 +799,23 @@ Result<std::optional<RecordTimes>> Archive::Times(int64_t record_id) {
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<RecordTimes>();
   return std::optional<RecordTimes>(ReadTimes(st));
+}
+
+Status Archive::ReplaceIdents(int64_t record_id, const std::vector<IdentRow>& idents) {
+  DV_ASSIGN_OR_RETURN(Stmt del, db_->Prepare("DELETE FROM idents WHERE record_id = ?"));
+  DV_RETURN_IF_ERROR(del.Bind(1, record_id).Run());
+  DV_ASSIGN_OR_RETURN(Stmt ins, db_->Prepare("INSERT OR IGNORE INTO idents(hash, record_id, "
+                                             "field, kind) VALUES (?, ?, ?, ?)"));
+  for (const auto& id : idents) {
+    DV_ASSIGN_OR_RETURN(int64_t field, FieldId(id.field));
+    ins.Reset();
+    DV_RETURN_IF_ERROR(ins.BindBlob(1, HashBlob(id.hash))
+                           .Bind(2, record_id)
+                           .Bind(3, field)
+                           .Bind(4, id.kind)
+                           .Run());
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> Archive::RowsNaming(const std::vector<int64_t>& ids) {
@@ -873,8 +1023,10 @@ Result<int64_t> Archive::CompactAndClose(int64_t journal_id) {
     if (comma == std::string::npos) comma = list.size();
     uint64_t seg = std::stoull(list.substr(pos, comma - pos));
     DV_RETURN_IF_ERROR(CompactSegment(seg, &rewritten));
+    CrashPoint("destroy.after_segment");
     pos = comma + 1;
   }
+  CrashPoint("destroy.before_journal_close");
   DV_ASSIGN_OR_RETURN(Stmt c, db_->Prepare("UPDATE journal SET state = 'closed', closed_at = ? "
                                           "WHERE id = ?"));
   DV_RETURN_IF_ERROR(c.Bind(1, env_->NowMillis()).Bind(2, journal_id).Run());
@@ -899,6 +1051,7 @@ Status Archive::Recover() {
     auto r = CompactAndClose(id);
     if (!r.ok()) return r.status().Context("cannot finish interrupted work (journal " +
                                            std::to_string(id) + ")");
+    recovered_journals_.push_back(id);
   }
   // 2. Segments marked dead whose files may remain; 3. files nobody references; temp files.
   std::set<uint64_t> live;
@@ -925,6 +1078,130 @@ Status Archive::Recover() {
     DV_ASSIGN_OR_RETURN(auto names, env_->ListDir(tmp));
     for (const auto& n : names) DV_RETURN_IF_ERROR(env_->Remove(JoinPath(tmp, n)));
   }
+  return Status::Ok();
+}
+
+// ------------------------------------------------------------------------------------ rekey
+
+Result<RekeyState> Archive::GetRekeyState() {
+  RekeyState r;
+  r.in_progress = old_wrap_gen_ != 0;
+  r.from_generation = r.in_progress ? old_wrap_gen_ : wrap_gen_;
+  r.to_generation = wrap_gen_;
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT COUNT(*) FROM records WHERE key_gen != ?"));
+  st.Bind(1, wrap_gen_);
+  DV_ASSIGN_OR_RETURN(bool row, st.Step());
+  r.records_left = row ? st.Int(0) : 0;
+  return r;
+}
+
+Status Archive::StartRekey(const KeySource& new_key, bool* created_key_file) {
+  *created_key_file = false;
+  if (new_key.type == KeySource::Type::kNone)
+    return Status::Usage(
+        "rekey needs the new key: set DAVAULT_NEW_KEY_FILE or "
+        "DAVAULT_NEW_PASSPHRASE");
+  if (!in_txn_) return Status::Failed("rekey must start inside a transaction");
+  if (old_wrap_gen_ != 0) {
+    // Resuming: the new key must be the one the interrupted run started with.
+    DV_ASSIGN_OR_RETURN(auto kdf, GetMeta("rekey_kdf"));
+    DV_ASSIGN_OR_RETURN(auto sealed, GetMeta("rekey_new"));
+    if (!kdf || !sealed) return Status::Failed("the record of the rekey in progress is missing");
+    DV_ASSIGN_OR_RETURN(crypto::Key user, UserKey(env_, new_key, *kdf));
+    auto both = crypto::Open(user, *sealed, RekeyAd(archive_id_));
+    if (!both.ok())
+      return Status::Failed(
+          "a rekey to another new key is in progress; give the same "
+          "DAVAULT_NEW_KEY_FILE or DAVAULT_NEW_PASSPHRASE as the run that "
+          "started it");
+    std::fill(both.value().begin(), both.value().end(), '\0');
+    new_user_key_ = std::move(user);
+    new_kdf_ = *kdf;
+    return Status::Ok();
+  }
+  crypto::Key user;
+  crypto::PassphraseParams params;
+  DV_RETURN_IF_ERROR(MakeUserKey(env_, RealPath(dir_), new_key, &user, &params, created_key_file));
+  std::string kdf = EncodeKdf(new_key.type, params);
+  crypto::Key new_wrap = crypto::Key::Random();
+  int64_t new_gen = wrap_gen_ + 1;
+  std::string both(master_.view());
+  PutLE(&both, static_cast<uint64_t>(wrap_gen_), 8);
+  both.append(wrap_key_.view());
+  PutLE(&both, static_cast<uint64_t>(new_gen), 8);
+  both.append(new_wrap.view());
+  std::string sealed_new = crypto::Seal(user, both, RekeyAd(archive_id_));
+  std::string sealed_old = crypto::Seal(user_key_, both, RekeyAd(archive_id_));
+  std::fill(both.begin(), both.end(), '\0');
+  DV_RETURN_IF_ERROR(SetMeta("rekey_kdf", kdf));
+  DV_RETURN_IF_ERROR(SetMeta("rekey_new", sealed_new));
+  DV_RETURN_IF_ERROR(SetMeta("rekey_old", sealed_old));
+  // From here on new records are wrapped by the new key; old ones are still readable.
+  old_wrap_gen_ = wrap_gen_;
+  old_wrap_key_ = std::move(wrap_key_);
+  wrap_gen_ = new_gen;
+  wrap_key_ = std::move(new_wrap);
+  new_user_key_ = std::move(user);
+  new_kdf_ = kdf;
+  return Status::Ok();
+}
+
+Result<int64_t> Archive::RewrapBatch(int64_t limit) {
+  if (old_wrap_gen_ == 0) return Status::Failed("no rekey is in progress");
+  std::vector<std::pair<int64_t, std::string>> todo;
+  DV_RETURN_IF_ERROR(Begin());
+  {
+    DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT id, wrapped_key FROM records WHERE "
+                                              "key_gen = ? ORDER BY id LIMIT ?"));
+    st.Bind(1, old_wrap_gen_).Bind(2, limit);
+    while (true) {
+      DV_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      todo.emplace_back(st.Int(0), st.Blob(1));
+    }
+  }
+  DV_ASSIGN_OR_RETURN(Stmt up, db_->Prepare("UPDATE records SET wrapped_key = ?, key_gen = ? "
+                                            "WHERE id = ?"));
+  for (const auto& [id, wrapped] : todo) {
+    auto key = crypto::UnwrapKey(old_wrap_key_, wrapped, RecordKeyAd(id));
+    if (!key.ok()) {
+      Rollback();
+      return Status::VerifyFailed("record " + std::to_string(id) +
+                                  ": its key fails authentication; the rekey stopped before it "
+                                  "(run davault verify)");
+    }
+    std::string rewrapped = crypto::WrapKey(wrap_key_, key.value(), RecordKeyAd(id));
+    up.Reset();
+    DV_RETURN_IF_ERROR(up.BindBlob(1, rewrapped).Bind(2, wrap_gen_).Bind(3, id).Run());
+  }
+  DV_RETURN_IF_ERROR(Commit());
+  return static_cast<int64_t>(todo.size());
+}
+
+Status Archive::FinishRekeyInTransaction() {
+  if (!in_txn_) return Status::Failed("rekey must finish inside a transaction");
+  if (old_wrap_gen_ == 0) return Status::Failed("no rekey is in progress");
+  // Never seal the secrets under a key nobody holds.
+  if (new_kdf_.empty()) return Status::Failed("the new key of the rekey is not known");
+  DV_ASSIGN_OR_RETURN(RekeyState st, GetRekeyState());
+  if (st.records_left != 0)
+    return Status::Failed(std::to_string(st.records_left) +
+                          " records are still wrapped by the old key; the rekey cannot finish");
+  std::string secrets(master_.view());
+  PutLE(&secrets, static_cast<uint64_t>(wrap_gen_), 8);
+  secrets.append(wrap_key_.view());
+  std::string sealed = crypto::Seal(new_user_key_, secrets, SecretsAd(archive_id_));
+  std::fill(secrets.begin(), secrets.end(), '\0');
+  DV_RETURN_IF_ERROR(SetMeta("secrets", sealed));
+  DV_RETURN_IF_ERROR(SetMeta("kdf", new_kdf_));
+  DV_RETURN_IF_ERROR(
+      db_->Exec("DELETE FROM meta WHERE k IN ('rekey_kdf', 'rekey_new', "
+                "'rekey_old')"));
+  // The old wrapping key is forgotten here too; what it wrapped no longer exists anywhere.
+  old_wrap_key_ = crypto::Key();
+  old_wrap_gen_ = 0;
+  user_key_ = std::move(new_user_key_);
+  new_user_key_ = crypto::Key();
   return Status::Ok();
 }
 
@@ -1109,6 +1386,7 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
   // Storage -> index: every entry on disk must be a payload row at the same place.
   DV_ASSIGN_OR_RETURN(Stmt at, db_->Prepare("SELECT offset, length FROM payloads WHERE "
                                            "record_id = ? AND seq = ? AND segment = ?"));
+  DV_ASSIGN_OR_RETURN(Stmt known, db_->Prepare("SELECT 1 FROM records WHERE id = ?"));
   for (uint64_t s : live) {
     if (!on_disk.count(s)) {
       problems->push_back("segment " + std::to_string(s) + " is missing from storage");
@@ -1123,9 +1401,21 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
       at.Reset();
       at.Bind(1, static_cast<int64_t>(e.record_id)).Bind(2, e.seq).Bind(3, static_cast<int64_t>(s));
       DV_ASSIGN_OR_RETURN(bool row, at.Step());
-      if (!row || static_cast<uint64_t>(at.Int(0)) != e.offset || at.Int(1) != e.length)
-        problems->push_back("record " + std::to_string(e.record_id) + ": orphan payload in segment " +
-                            std::to_string(s));
+      if (!row || static_cast<uint64_t>(at.Int(0)) != e.offset || at.Int(1) != e.length) {
+        // Name a record only if it exists: a damaged entry header claims a random id.
+        known.Reset();
+        known.Bind(1, static_cast<int64_t>(e.record_id));
+        DV_ASSIGN_OR_RETURN(bool exists, known.Step());
+        if (exists)
+          problems->push_back("record " + std::to_string(e.record_id) +
+                              ": orphan payload in segment " + std::to_string(s));
+        else
+          problems->push_back("segment " + std::to_string(s) + " (" +
+                              segments_->PathFor(s).substr(segments_->dir().size() + 1) +
+                              "): entry at offset " + std::to_string(e.offset) +
+                              " is not in the index and claims an unknown record (orphan, or a "
+                              "damaged entry header)");
+      }
     }
   }
   // Index -> storage: every record has payloads that decrypt and authenticate.
@@ -1141,7 +1431,12 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
   for (int64_t id : ids) {
     auto p = ReadPayloads(id);
     if (!p.ok()) {
-      problems->push_back(p.status().message());
+      // Every problem names the record it makes unreadable (I/O errors name only the file).
+      std::string m = p.status().message();
+      if (m.rfind("record " + std::to_string(id) + ":", 0) != 0 &&
+          m.rfind("record " + std::to_string(id) + " ", 0) != 0)
+        m = "record " + std::to_string(id) + ": " + m;
+      problems->push_back(m);
       continue;
     }
     *payloads_checked += static_cast<int64_t>(p.value().size());

@@ -119,6 +119,15 @@ struct HoldRow {
   std::string subjects;  // JSON array of identifier hashes (hex)
 };
 
+// A rekey (shared/CLI.md "Keys and rekey"): while in progress, records carry either wrapping-key
+// generation and either user key opens the archive.
+struct RekeyState {
+  bool in_progress = false;
+  int64_t from_generation = 0;  // the wrapping key being replaced (= to_generation when idle)
+  int64_t to_generation = 0;    // the current wrapping key
+  int64_t records_left = 0;     // records not yet wrapped by to_generation
+};
+
 struct Stats {
   int64_t files = 0, records = 0, payload_bytes = 0, segments = 0, suppressed_identifiers = 0;
   std::map<uint8_t, int64_t> records_per_type;
@@ -184,6 +193,8 @@ class Archive {
   Result<std::vector<std::string>> ReadPayloads(int64_t record_id);
   Result<std::vector<std::string>> FilesOf(int64_t record_id);
   Result<std::optional<RecordTimes>> Times(int64_t record_id);
+  // Replaces a record's identifier rows (re-indexing after a change of normalization rules).
+  Status ReplaceIdents(int64_t record_id, const std::vector<IdentRow>& idents);
   // Index rows (records, payloads, identifiers, file links) that still name any of the ids.
   Result<int64_t> RowsNaming(const std::vector<int64_t>& record_ids);
   Result<std::vector<RecordTimes>> AllRecordTimes();
@@ -202,6 +213,8 @@ class Archive {
   Result<int64_t> CompactAndClose(int64_t journal_id);
   // Finishes any journal left open by a crash and removes leftover files. Called by Open.
   Status Recover();
+  // Journals that Recover finished in this process (the caller records their completion).
+  const std::vector<int64_t>& recovered_journals() const { return recovered_journals_; }
   // PRAGMA wal_checkpoint(TRUNCATE).
   Status Checkpoint();
 
@@ -222,6 +235,22 @@ class Archive {
   Result<std::optional<int64_t>> Cursor(uint8_t type);
   Status SetCursor(uint8_t type, int64_t until_ms);
 
+  // --- rekey: new wrapping key (generation + 1) and new user key; master secret unchanged ---
+  Result<RekeyState> GetRekeyState();
+  // Inside the caller's transaction: records the rekey in progress (the new user key's KDF
+  // record, and the old and new wrapping keys with the master secret sealed under each user
+  // key), so that until FinishRekeyInTransaction commits either key opens the archive. A key
+  // file that does not exist is created (0600; never inside the archive). When a rekey is
+  // already in progress, only checks that new_key is the key it started with.
+  Status StartRekey(const KeySource& new_key, bool* created_key_file);
+  // One transaction: re-wraps up to `limit` records still under the old wrapping key.
+  // Returns how many it re-wrapped (0: none left).
+  Result<int64_t> RewrapBatch(int64_t limit);
+  // Inside the caller's transaction: seals the secrets under the new user key only and drops
+  // the old wrapping key and the in-progress record. Fails while a record is on the old key.
+  // If the commit then fails, discard this Archive (its keys already moved on).
+  Status FinishRekeyInTransaction();
+
   // --- verification ---
   struct Problem {
     std::string what;
@@ -234,6 +263,7 @@ class Archive {
   friend class IngestBatch;
   Archive(Env* env, std::string dir);
   Status LoadSecrets(const KeySource& key);
+  Status UseSecrets(std::string* plain);
   std::string PayloadAd(int64_t record_id, uint32_t seq, int64_t first_file) const;
   std::string RecordKeyAd(int64_t record_id) const;
   Result<crypto::Key> RecordKey(int64_t record_id, const std::string& wrapped, int64_t gen);
@@ -251,9 +281,17 @@ class Archive {
   crypto::Key ident_key_;
   crypto::Key wrap_key_;
   int64_t wrap_gen_ = 0;
+  crypto::Key user_key_;  // the key that opened the secrets
+  // During a rekey: the wrapping key being replaced (old_wrap_gen_ 0 when none) and, once
+  // known, the new user key with its KDF record.
+  crypto::Key old_wrap_key_;
+  int64_t old_wrap_gen_ = 0;
+  crypto::Key new_user_key_;
+  std::string new_kdf_;
   std::unique_ptr<crypto::Signer> signer_;
   std::map<std::string, int64_t> field_ids_;
   bool in_txn_ = false;
+  std::vector<int64_t> recovered_journals_;
 };
 
 // One file's records, added in one transaction with a new segment.
@@ -268,15 +306,18 @@ class IngestBatch {
 
  private:
   friend class Archive;
-  IngestBatch(Archive* a, FileMeta meta) : a_(a), meta_(std::move(meta)) {}
+  IngestBatch(Archive* a, FileMeta meta);  // in archive.cc, where Statements is complete
   Archive* a_;
   FileMeta meta_;
   int64_t file_id_ = 0;
   uint64_t segment_id_ = 0;
   std::unique_ptr<SegmentWriter> writer_;
-  int64_t next_record_id_ = 0;
+  int64_t next_record_id_ = 0;  // 0 until the batch takes its first new record id
   bool committed_ = false;
   std::string sealed_;
+  // The batch's statements, prepared on the first Add, not once per record.
+  struct Statements;
+  std::unique_ptr<Statements> st_;
 };
 
 }  // namespace davault::store

@@ -16,9 +16,10 @@ contains "the table is printed" "find, median / p99" "$(cat "$T/bench.out")"
 eq "mode recorded" smoke "$(jq -r .run.mode "$T/bench.json")"
 
 KEYS=(days hours files data_bytes data_compressed_bytes records ident_rows identifiers_extracted
-  limit_mb_s limit_2threads_mb_s ingest_seconds ingest_mb_s ingest_records_s ingest_cpu_percent
+  limit_mb_s limit_2threads_mb_s limit_sync_per_file_mb_s fsync_ms ingest_ratio_to_limit_sync_per_file
+  ingest_seconds ingest_mb_s ingest_records_s ingest_cpu_percent
   ingest_rss_mb ingest_ratio_to_limit ingest_ratio_to_limit_2threads baseline_bytes
-  baseline_zcat_jq_mb_s ingest_vs_baseline subjects first_erase_records startup_median_ms
+  baseline_zcat_jq_mb_s ingest_vs_baseline subjects first_erase_records erase_subjects startup_median_ms
   find_median_ms find_p99_ms erase_median_ms erase_p99_ms sweep_seconds sweep_records_deleted
   sweep_files_deleted single_file_bytes single_ingest_mb_s single_ingest_rss_mb run_peak_rss_mb
   archive_bytes archive_bytes_per_record archive_bytes_per_gb)

@@ -22,7 +22,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* kNotSupported = "This request is not supported, verify request headers and method";
+constexpr const char* kNotSupported =
+    "This request is not supported, verify request headers and method";
 
 struct CatalogueEntry {
   std::string name;
@@ -76,10 +77,17 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -92,8 +100,8 @@ void XmlError(httplib::Response& res, int status, std::string_view message, int 
               int64_t now_ms) {
   res.status = status;
   res.set_content("<error>\n    <time>" + EasternTime(now_ms) + "</time>\n    <message>" +
-                      XmlEscape(message) + "</message>\n    <internalCode>" +
-                      std::to_string(code) + "</internalCode>\n</error>\n",
+                      XmlEscape(message) + "</message>\n    <internalCode>" + std::to_string(code) +
+                      "</internalCode>\n</error>\n",
                   "application/xml");
 }
 
@@ -144,8 +152,8 @@ struct FakeServer::Impl {
   std::unique_ptr<WritableFile> log;
 
   std::string HrefBase() const {
-    return "http://" + config.href_host + ":" + std::to_string(port) +
-           "/data_access_le/account/" + config.account + "/le";
+    return "http://" + config.href_host + ":" + std::to_string(port) + "/data_access_le/account/" +
+           config.account + "/le";
   }
   bool Enabled(format::DataType t) const { return config.disabled_types.count(t) == 0; }
 
@@ -165,9 +173,9 @@ struct FakeServer::Impl {
 void FakeServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   t_note = Note{};
   Route(req, res);
-  WriteLogLine(req, t_note, res.status,
-               t_note.planned_bytes >= 0 ? t_note.planned_bytes
-                                         : static_cast<int64_t>(res.body.size()));
+  WriteLogLine(
+      req, t_note, res.status,
+      t_note.planned_bytes >= 0 ? t_note.planned_bytes : static_cast<int64_t>(res.body.size()));
   t_note.logged = true;
 }
 
@@ -175,11 +183,12 @@ void FakeServer::Impl::Route(const httplib::Request& req, httplib::Response& res
   const int64_t now_ms = env->NowMillis();
 
   // Verify against what this server saw: the Host header the client sent and the raw target.
+  // cpp-httplib 0.11 hands us header values already percent-decoded, hence kAlreadyDecoded.
   std::string host = req.get_header_value("Host");
   if (host.empty()) host = "127.0.0.1:" + std::to_string(port);
   Status auth = client::VerifyOAuth1(config.credentials, req.method, "http://" + host + req.target,
-                                     req.get_header_value("Authorization"), now_ms / 1000,
-                                     &nonces);
+                                     req.get_header_value("Authorization"), now_ms / 1000, &nonces,
+                                     client::HeaderValues::kAlreadyDecoded);
   if (!auth.ok()) {
     t_note.auth = "rejected";
     t_note.auth_error = auth.message();
@@ -213,9 +222,11 @@ void FakeServer::Impl::Route(const httplib::Request& req, httplib::Response& res
     return XmlError(res, 400, kNotSupported, 5, now_ms);
   }
 
-  static const std::regex kRoute(R"(^/data_access_le/account/([^/]+)/le(?:/([^/]+)(?:/([^/]+))?)?/?$)");
+  static const std::regex kRoute(
+      R"(^/data_access_le/account/([^/]+)/le(?:/([^/]+)(?:/([^/]+))?)?/?$)");
   std::smatch m;
-  if (!std::regex_match(req.path, m, kRoute)) {
+  // Real paths are short; the length cap keeps std::regex's recursive matcher out of trouble.
+  if (req.path.size() > 1024 || !std::regex_match(req.path, m, kRoute)) {
     return XmlError(res, 404, "Resource not found", 12, now_ms);
   }
   // A key belongs to one site (§2.1): another account id is an authorisation failure.
@@ -290,8 +301,7 @@ void FakeServer::Impl::Listing(const httplib::Request& req, httplib::Response& r
   res.set_content(body.dump(), "application/json");
 }
 
-void FakeServer::Impl::Schema(const httplib::Request& req, httplib::Response& res,
-                              int64_t now_ms) {
+void FakeServer::Impl::Schema(const httplib::Request& req, httplib::Response& res, int64_t now_ms) {
   if (!req.has_param("schemaId")) {
     return XmlError(res, 400, "Missing required parameter schemaId", 5, now_ms);
   }
@@ -410,9 +420,8 @@ Result<std::unique_ptr<FakeServer>> FakeServer::Create(Env* env, FakeServerConfi
   s.set_payload_max_length(1 << 20);
   // Idle keep-alive connections hold a worker until this expires, and shutdown waits for them.
   s.set_keep_alive_timeout(1);
-  s.set_logger([raw](const httplib::Request& req, const httplib::Response& res) {
-    raw->Log(req, res);
-  });
+  s.set_logger(
+      [raw](const httplib::Request& req, const httplib::Response& res) { raw->Log(req, res); });
   return std::unique_ptr<FakeServer>(new FakeServer(std::move(impl)));
 }
 

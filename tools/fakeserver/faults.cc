@@ -20,18 +20,30 @@ Result<std::vector<FaultRule>> FaultPlan::Load(Env* env, const std::string& path
     FaultRule rule;
     try {
       for (const auto& [key, value] : r.items()) {
-        if (key == "method") rule.method = value.get<std::string>();
-        else if (key == "path_contains") rule.path_contains = value.get<std::string>();
-        else if (key == "skip") rule.skip = value.get<int64_t>();
-        else if (key == "times") rule.times = value.get<int64_t>();
-        else if (key == "delay_ms") rule.delay_ms = value.get<int64_t>();
-        else if (key == "status") rule.status = value.get<int>();
-        else if (key == "message") rule.message = value.get<std::string>();
-        else if (key == "internal_code") rule.internal_code = value.get<int>();
-        else if (key == "retry_after") rule.retry_after = value.get<std::string>();
-        else if (key == "truncate_after_bytes") rule.truncate_after_bytes = value.get<int64_t>();
-        else if (key == "ignore_range") rule.ignore_range = value.get<bool>();
-        else return Status::Usage(where + ": unknown field " + key);
+        if (key == "method")
+          rule.method = value.get<std::string>();
+        else if (key == "path_contains")
+          rule.path_contains = value.get<std::string>();
+        else if (key == "skip")
+          rule.skip = value.get<int64_t>();
+        else if (key == "times")
+          rule.times = value.get<int64_t>();
+        else if (key == "delay_ms")
+          rule.delay_ms = value.get<int64_t>();
+        else if (key == "status")
+          rule.status = value.get<int>();
+        else if (key == "message")
+          rule.message = value.get<std::string>();
+        else if (key == "internal_code")
+          rule.internal_code = value.get<int>();
+        else if (key == "retry_after")
+          rule.retry_after = value.get<std::string>();
+        else if (key == "truncate_after_bytes")
+          rule.truncate_after_bytes = value.get<int64_t>();
+        else if (key == "ignore_range")
+          rule.ignore_range = value.get<bool>();
+        else
+          return Status::Usage(where + ": unknown field " + key);
       }
     } catch (const nlohmann::json::exception&) {
       return Status::Usage(where + ": a field has the wrong type");

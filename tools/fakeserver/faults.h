@@ -26,13 +26,13 @@ struct FaultRule {
   int64_t skip = 0;           // matching requests let through untouched before the rule applies
   int64_t times = -1;         // matching requests it then applies to; -1 = every one
   // Effects (any combination).
-  int64_t delay_ms = 0;       // sleep before answering
-  int status = 0;             // non-zero: answer with this status and an XML error body
+  int64_t delay_ms = 0;  // sleep before answering
+  int status = 0;        // non-zero: answer with this status and an XML error body
   std::string message = "Internal server error";  // <message> of that body
-  int internal_code = 0;      // <internalCode> of that body
-  std::string retry_after;    // Retry-After header value ("5" or an HTTP date)
+  int internal_code = 0;                          // <internalCode> of that body
+  std::string retry_after;                        // Retry-After header value ("5" or an HTTP date)
   int64_t truncate_after_bytes = -1;  // downloads: drop the connection after this many bytes
-  bool ignore_range = false;  // downloads: answer 200 with the whole file despite a Range
+  bool ignore_range = false;          // downloads: answer 200 with the whole file despite a Range
 };
 
 // Thread-safe: the server's worker threads all consult one plan.

@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 
 #include "client/credentials.h"
@@ -54,14 +56,13 @@ int Main(int argc, char** argv) {
 
   if (single_object) config.shape = FileShape::kSingleObject;
   Env* env = Env::Default();
-  for (size_t pos = 0; pos <= disabled.size() && !disabled.empty();) {
-    size_t comma = disabled.find(',', pos);
-    std::string name = disabled.substr(pos, comma - pos);
+  for (std::string_view rest = disabled; !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string name(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     auto type = davault::format::ParseDataType(name);
     if (!type) return Fail(Status::Usage("--disabled-types: unknown data type " + name));
     config.disabled_types.insert(*type);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
   }
   auto creds = davault::client::LoadOAuth1Credentials(
       env, credentials_file, davault::client::CredentialsFileMode::kAnyMode);
@@ -87,8 +88,8 @@ int Main(int argc, char** argv) {
   auto bound = server.value()->Bind(port);
   if (!bound.ok()) return Fail(bound.status());
   if (!port_file.empty()) {
-    Status s = davault::WriteFileAtomically(env, port_file, std::to_string(bound.value()) + "\n",
-                                            0644);
+    Status s =
+        davault::WriteFileAtomically(env, port_file, std::to_string(bound.value()) + "\n", 0644);
     if (!s.ok()) return Fail(s);
   }
   std::fprintf(stderr, "davault-fakeserver: listening on http://127.0.0.1:%d\n", bound.value());

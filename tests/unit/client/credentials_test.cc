@@ -13,7 +13,9 @@ namespace davault::client {
 namespace {
 
 std::string WriteTemp(const std::string& text, mode_t mode) {
-  std::string path = testing::MakeTempDir() + "/creds";
+  static testing::ScopedTempDir dir;  // removed at exit
+  static int n = 0;
+  std::string path = dir.path() + "/creds" + std::to_string(++n);
   std::ofstream(path) << text;
   ::chmod(path.c_str(), mode);
   return path;

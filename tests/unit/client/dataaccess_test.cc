@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "client/oauth1.h"
 #include "fake_server_process.h"
 
@@ -27,12 +30,12 @@ struct Sample {
   int64_t start;
 };
 const Sample kSamples[] = {
-    {DataType::kAgentActivity, "agentActivity",
-     "Agent.1465992000000.1465995600000.part-00000-0.gz", 1465992000000},
-    {DataType::kWebSession, "webSession",
-     "WebSession.1467291600000.1467295200000.part-00000-0.gz", 1467291600000},
-    {DataType::kEngagement, "engagement",
-     "Engagement.1469466000000.1469469600000.part-00000-0.gz", 1469466000000},
+    {DataType::kAgentActivity, "agentActivity", "Agent.1465992000000.1465995600000.part-00000-0.gz",
+     1465992000000},
+    {DataType::kWebSession, "webSession", "WebSession.1467291600000.1467295200000.part-00000-0.gz",
+     1467291600000},
+    {DataType::kEngagement, "engagement", "Engagement.1469466000000.1469469600000.part-00000-0.gz",
+     1469466000000},
     {DataType::kSurvey, "survey", "Survey.1468270800000.1468274400000.part-00000-0.gz",
      1468270800000},
 };
@@ -47,9 +50,9 @@ std::unique_ptr<FakeServerProcess> StartServer(const std::vector<std::string>& a
 std::unique_ptr<DataAccessClient> MakeClient(const std::string& base_url,
                                              const OAuth1Credentials& creds = TestCredentials(),
                                              std::string account = "75555851") {
-  return std::make_unique<DataAccessClient>(
-      Env::Default(), base_url, std::move(account),
-      std::make_unique<OAuth1Provider>(Env::Default(), creds), ClientOptions{});
+  return std::make_unique<DataAccessClient>(Env::Default(), base_url, std::move(account),
+                                            std::make_unique<OAuth1Provider>(Env::Default(), creds),
+                                            ClientOptions{});
 }
 
 void ExpectNoCredentialIn(const std::string& text) {
@@ -133,12 +136,35 @@ TEST_F(DataAccessTest, DownloadIsByteIdenticalToTheSample) {
   }
 }
 
+TEST_F(DataAccessTest, ParallelDownloadsShareOneClient) {
+  // Issue 6 will run N transfers at once through one client and one AuthProvider.
+  auto client = MakeClient(server_->base_url());
+  std::vector<ListedFile> files;
+  for (const Sample& s : kSamples) files.push_back(client->List(s.type, kFrom, kTo).value()[0]);
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 8; ++i) {
+        const ListedFile& f = files[(t + i) % files.size()];
+        std::string body;
+        Status st = client->Download(f, [&](std::string_view c) {
+          body.append(c);
+          return Status::Ok();
+        });
+        if (st.ok() && body == testing::ReadFile(testing::SamplesDir() + "/" + f.name)) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 32);
+}
+
 TEST_F(DataAccessTest, SinkErrorAbortsTheDownloadWithItsStatus) {
   auto client = MakeClient(server_->base_url());
   auto files = client->List(DataType::kWebSession, kFrom, kTo).value();
-  Status st = client->Download(files.front(), [](std::string_view) {
-    return Status::Failed("disk full");
-  });
+  Status st =
+      client->Download(files.front(), [](std::string_view) { return Status::Failed("disk full"); });
   EXPECT_EQ(st.code(), Code::kFailed);
   EXPECT_EQ(st.message(), "download of " + files.front().name + ": disk full");
 }
@@ -171,8 +197,8 @@ TEST_F(DataAccessTest, DownloadMustBeSignedForTheHrefHost) {
                          ClientOptions{});
   Status st = wrong.Download(files[0], [](std::string_view) { return Status::Ok(); });
   EXPECT_EQ(st.code(), Code::kFailed);
-  EXPECT_EQ(st.message(), "authentication failed (Unauthorized request, HTTP 401) for " +
-                              files[0].name);
+  EXPECT_EQ(st.message(),
+            "authentication failed (Unauthorized request, HTTP 401) for " + files[0].name);
   EXPECT_EQ(server_->LastRequest()["auth_error"], "signature mismatch");
 }
 
@@ -210,9 +236,10 @@ class ReplayProvider : public AuthProvider {
 };
 
 TEST_F(DataAccessTest, ReplayedNonceIsRejected) {
-  const std::string url = server_->base_url() +
-                          "/data_access_le/account/75555851/le/survey?startTime=" +
-                          std::to_string(kFrom) + "&endTime=" + std::to_string(kTo);
+  const std::string url =
+      server_->base_url() +
+      "/data_access_le/account/75555851/le/survey?startTime=" + std::to_string(kFrom) +
+      "&endTime=" + std::to_string(kTo);
   std::string header = AuthorizationHeader(TestCredentials(), "GET", url, "replay-me",
                                            Env::Default()->NowMillis() / 1000)
                            .value();
@@ -258,9 +285,10 @@ TEST(DataAccess, SingleObjectListing) {
   // Prove the server really answered with an object, not a one-element array.
   HttpClient http(HttpOptions{});
   OAuth1Provider auth(Env::Default(), TestCredentials());
-  const std::string url = server->base_url() +
-                          "/data_access_le/account/75555851/le/engagement?startTime=" +
-                          std::to_string(kFrom) + "&endTime=" + std::to_string(kTo);
+  const std::string url =
+      server->base_url() +
+      "/data_access_le/account/75555851/le/engagement?startTime=" + std::to_string(kFrom) +
+      "&endTime=" + std::to_string(kTo);
   std::string body;
   auto resp = http.Get({url, {"Authorization: " + auth.AuthorizationFor("GET", url).value()}},
                        [&](std::string_view c) {

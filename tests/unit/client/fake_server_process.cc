@@ -1,14 +1,15 @@
 // Starting and stopping the fake server binary with posix_spawn, waiting on its port file.
 #include "fake_server_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -44,6 +45,11 @@ std::string MakeTempDir() {
   return d ? d : "";
 }
 
+ScopedTempDir::~ScopedTempDir() {
+  std::error_code ignored;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -55,7 +61,6 @@ std::unique_ptr<FakeServerProcess> FakeServerProcess::Start(
     const std::string& dir, const std::vector<std::string>& extra_args, std::string* error,
     CredentialsArg creds_arg) {
   std::unique_ptr<FakeServerProcess> p(new FakeServerProcess());
-  p->temp_dir_ = MakeTempDir();
   const OAuth1Credentials& c = TestCredentials();
   {
     std::ofstream creds(p->temp_dir_ + "/credentials");
@@ -64,9 +69,15 @@ std::unique_ptr<FakeServerProcess> FakeServerProcess::Start(
           << "\n";
   }
   const std::string port_file = p->temp_dir_ + "/port";
-  std::vector<std::string> args = {DAVAULT_FAKESERVER_BIN, "--dir",        dir,
-                                   "--port",               "0",            "--port-file",
-                                   port_file,              "--request-log", p->request_log_path()};
+  std::vector<std::string> args = {DAVAULT_FAKESERVER_BIN,
+                                   "--dir",
+                                   dir,
+                                   "--port",
+                                   "0",
+                                   "--port-file",
+                                   port_file,
+                                   "--request-log",
+                                   p->request_log_path()};
   if (creds_arg == CredentialsArg::kFile) {
     args.push_back("--credentials");
     args.push_back(p->temp_dir_ + "/credentials");

@@ -21,6 +21,19 @@ const OAuth1Credentials& TestCredentials();
 std::string SamplesDir();
 
 std::string MakeTempDir();
+
+// A temp directory removed, with its contents, when this goes out of scope.
+class ScopedTempDir {
+ public:
+  ScopedTempDir() : path_(MakeTempDir()) {}
+  ~ScopedTempDir();
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 std::string ReadFile(const std::string& path);
 
 enum class CredentialsArg { kFile, kNone };
@@ -52,7 +65,8 @@ class FakeServerProcess {
   FakeServerProcess() = default;
   pid_t pid_ = -1;
   int port_ = 0;
-  std::string temp_dir_;
+  ScopedTempDir temp_dir_holder_;
+  std::string temp_dir_ = temp_dir_holder_.path();
 };
 
 }  // namespace davault::client::testing

@@ -97,20 +97,20 @@ TEST_F(FakeServerTest, BaseResourceListsEnabledTypesAndSchema) {
   std::vector<std::string> rels;
   for (const auto& l : j["le"]["link"]) rels.push_back(l["@rel"]);
   EXPECT_EQ(rels, (std::vector<std::string>{"self", "agentActivity", "webSession", "schema"}));
-  EXPECT_EQ(j["le"]["link"][1]["@href"], "http://localhost:" + std::to_string(server->port()) +
-                                             kAccountPath + "/agentActivity");
+  EXPECT_EQ(j["le"]["link"][1]["@href"],
+            "http://localhost:" + std::to_string(server->port()) + kAccountPath + "/agentActivity");
   // A disabled type is an error, not an empty window.
   auto files = Client(*server)->List(DataType::kSurvey, kFrom, kTo);
   ASSERT_FALSE(files.ok());
-  EXPECT_NE(files.status().message().find("HTTP 404 (Data type is not enabled"),
-            std::string::npos)
+  EXPECT_NE(files.status().message().find("HTTP 404 (Data type is not enabled"), std::string::npos)
       << files.status().message();
 }
 
 TEST_F(FakeServerTest, ErrorsAreXmlWithTheDocumentedCodes) {
   auto server = Start();
   ASSERT_NE(server, nullptr);
-  Reply gzip = SignedGet(*server, kAccountPath + "/survey" + Window(), {"Accept: application/gzip"});
+  Reply gzip =
+      SignedGet(*server, kAccountPath + "/survey" + Window(), {"Accept: application/gzip"});
   EXPECT_EQ(gzip.response.status, 400);
   EXPECT_NE(gzip.body.find("<message>This request is not supported, verify request headers and "
                            "method</message>"),
@@ -139,9 +139,8 @@ TEST_F(FakeServerTest, ErrorsAreXmlWithTheDocumentedCodes) {
 
   // Unsigned: 401 with the observed body (§1.6).
   HttpClient http(HttpOptions{});
-  auto resp = http.Get({server->base_url() + kAccountPath, {}}, [](std::string_view) {
-    return Status::Ok();
-  });
+  auto resp = http.Get({server->base_url() + kAccountPath, {}},
+                       [](std::string_view) { return Status::Ok(); });
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->status, 401);
   EXPECT_NE(resp->error_body.find("<message>Unauthorized request</message>"), std::string::npos);
@@ -156,8 +155,7 @@ TEST_F(FakeServerTest, VersionParameterIsAcceptedAndSigned) {
   EXPECT_EQ(r.response.status, 200);
   Reply l = SignedGet(*server, kAccountPath + "/agentActivity" + Window() + "&v=1.0");
   EXPECT_EQ(l.response.status, 200);
-  EXPECT_EQ(server->LastRequest()["query"],
-            "startTime=1464739200000&endTime=1470009600000&v=1.0");
+  EXPECT_EQ(server->LastRequest()["query"], "startTime=1464739200000&endTime=1470009600000&v=1.0");
 }
 
 TEST_F(FakeServerTest, SchemaEndpoint) {
@@ -193,7 +191,8 @@ TEST_F(FakeServerTest, MaxWindowIsEnforced) {
 }
 
 TEST_F(FakeServerTest, RangeIsHonouredUnlessAFaultIgnoresIt) {
-  std::string faults = testing::MakeTempDir() + "/faults.json";
+  testing::ScopedTempDir tmp;
+  std::string faults = tmp.path() + "/faults.json";
   std::ofstream(faults) << R"({"rules": [{"path_contains": "/Agent.", "ignore_range": true}]})";
   auto server = Start({"--faults", faults});
   ASSERT_NE(server, nullptr);
@@ -201,14 +200,14 @@ TEST_F(FakeServerTest, RangeIsHonouredUnlessAFaultIgnoresIt) {
   const std::string ws_bytes = testing::ReadFile(testing::SamplesDir() + "/" + ws);
   Reply ranged = SignedGet(*server, kAccountPath + "/webSession/" + ws, {"Range: bytes=10-"});
   EXPECT_EQ(ranged.response.status, 206);
-  EXPECT_EQ(ranged.response.content_range, "bytes 10-" + std::to_string(ws_bytes.size() - 1) +
-                                               "/" + std::to_string(ws_bytes.size()));
+  EXPECT_EQ(ranged.response.content_range, "bytes 10-" + std::to_string(ws_bytes.size() - 1) + "/" +
+                                               std::to_string(ws_bytes.size()));
   EXPECT_TRUE(ranged.body == ws_bytes.substr(10));
   EXPECT_EQ(server->LastRequest()["range"], "bytes=10-");
 
   const std::string agent = "Agent.1465992000000.1465995600000.part-00000-0.gz";
-  Reply ignored = SignedGet(*server, kAccountPath + "/agentActivity/" + agent,
-                            {"Range: bytes=10-"});
+  Reply ignored =
+      SignedGet(*server, kAccountPath + "/agentActivity/" + agent, {"Range: bytes=10-"});
   EXPECT_EQ(ignored.response.status, 200);
   EXPECT_EQ(ignored.response.content_range, "");
   EXPECT_TRUE(ignored.body == testing::ReadFile(testing::SamplesDir() + "/" + agent));
@@ -216,7 +215,8 @@ TEST_F(FakeServerTest, RangeIsHonouredUnlessAFaultIgnoresIt) {
 }
 
 TEST_F(FakeServerTest, FaultsInjectStatusRetryAfterAndTruncation) {
-  std::string faults = testing::MakeTempDir() + "/faults.json";
+  testing::ScopedTempDir tmp;
+  std::string faults = tmp.path() + "/faults.json";
   std::ofstream(faults) << R"({"rules": [
       {"path_contains": "/le/survey/", "times": 1, "status": 503, "retry_after": "7",
        "message": "Service Unavailable"},
@@ -229,9 +229,10 @@ TEST_F(FakeServerTest, FaultsInjectStatusRetryAfterAndTruncation) {
   ASSERT_EQ(surveys.size(), 1u);  // the rule matches downloads only ("/le/survey/")
   HttpClient http(HttpOptions{});
   OAuth1Provider auth(Env::Default(), TestCredentials());
-  auto resp = http.Get({surveys[0].href,
-                        {"Authorization: " + auth.AuthorizationFor("GET", surveys[0].href).value()}},
-                       [](std::string_view) { return Status::Ok(); });
+  auto resp =
+      http.Get({surveys[0].href,
+                {"Authorization: " + auth.AuthorizationFor("GET", surveys[0].href).value()}},
+               [](std::string_view) { return Status::Ok(); });
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->status, 503);
   EXPECT_EQ(resp->retry_after, "7");
@@ -259,17 +260,19 @@ TEST_F(FakeServerTest, FaultsInjectStatusRetryAfterAndTruncation) {
   EXPECT_NE(cut.message().find("received 100 of "), std::string::npos) << cut.message();
   EXPECT_EQ(partial.size(), 100u);
   partial.clear();
-  EXPECT_TRUE(client->Download(engagements[0], [&](std::string_view c) {
-                      partial.append(c);
-                      return Status::Ok();
-                    })
+  EXPECT_TRUE(client
+                  ->Download(engagements[0],
+                             [&](std::string_view c) {
+                               partial.append(c);
+                               return Status::Ok();
+                             })
                   .ok());
-  EXPECT_TRUE(partial ==
-              testing::ReadFile(testing::SamplesDir() + "/" + engagements[0].name));
+  EXPECT_TRUE(partial == testing::ReadFile(testing::SamplesDir() + "/" + engagements[0].name));
 }
 
 TEST_F(FakeServerTest, LateFilesInSubdirectoriesShowUpInTheNextListing) {
-  std::string dir = testing::MakeTempDir();
+  testing::ScopedTempDir tmp;
+  const std::string& dir = tmp.path();
   const std::string name = "Survey.1468270800000.1468274400000.part-00000-0.gz";
   const std::string bytes = testing::ReadFile(testing::SamplesDir() + "/" + name);
   std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
@@ -288,10 +291,12 @@ TEST_F(FakeServerTest, LateFilesInSubdirectoriesShowUpInTheNextListing) {
   EXPECT_EQ((*files)[0].name, name);
   EXPECT_EQ((*files)[1].name, late);
   std::string got;
-  ASSERT_TRUE(client->Download((*files)[1], [&](std::string_view c) {
-                      got.append(c);
-                      return Status::Ok();
-                    })
+  ASSERT_TRUE(client
+                  ->Download((*files)[1],
+                             [&](std::string_view c) {
+                               got.append(c);
+                               return Status::Ok();
+                             })
                   .ok());
   EXPECT_TRUE(got == bytes);
 }
@@ -312,8 +317,8 @@ TEST_F(FakeServerTest, RefusesMissingCredentials) {
        {"LP_APP_KEY", "LP_APP_SECRET", "LP_ACCESS_TOKEN", "LP_ACCESS_TOKEN_SECRET"}) {
     ::unsetenv(v);
   }
-  auto server = FakeServerProcess::Start(testing::SamplesDir(), {}, &error,
-                                         testing::CredentialsArg::kNone);
+  auto server =
+      FakeServerProcess::Start(testing::SamplesDir(), {}, &error, testing::CredentialsArg::kNone);
   EXPECT_EQ(server, nullptr);
   EXPECT_NE(error.find("missing credential LP_APP_KEY"), std::string::npos) << error;
 }

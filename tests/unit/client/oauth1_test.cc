@@ -39,9 +39,8 @@ TEST(OAuth1, Rfc5849Section3_4_1BaseString) {
                        {"oauth_nonce", "7d8f3e4a"},
                        {"c2", ""},
                        {"a3", "2 q"}};
-  auto base =
-      SignatureBaseString("POST", "http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b",
-                          extra);
+  auto base = SignatureBaseString(
+      "POST", "http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b", extra);
   ASSERT_TRUE(base.ok()) << base.status().message();
   EXPECT_EQ(base.value(),
             "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D"
@@ -114,9 +113,10 @@ TEST(OAuth1, ParseAuthorizationHeaderRoundTrip) {
 }
 
 TEST(OAuth1, ParseAuthorizationHeaderToleratesSpacingRealmAndCase) {
-  auto p = ParseAuthorizationHeader("  oauth realm=\"Photos\" ,oauth_nonce = \"a%20b\",\t,x=\"\",");
+  auto p =
+      ParseAuthorizationHeader("  oauth realm=\"Photo Site\" ,oauth_nonce = \"a%20b\",\t,x=\"\",");
   ASSERT_TRUE(p.ok()) << p.status().message();
-  OAuthParams want = {{"realm", "Photos"}, {"oauth_nonce", "a b"}, {"x", ""}};
+  OAuthParams want = {{"realm", "Photo Site"}, {"oauth_nonce", "a b"}, {"x", ""}};
   EXPECT_EQ(p.value(), want);
   EXPECT_TRUE(ParseAuthorizationHeader("OAuth").value().empty());
 }
@@ -128,22 +128,25 @@ TEST(OAuth1, ParseAuthorizationHeaderRejectsHostileInput) {
       "Basic dXNlcjpwYXNz",
       "Bearer abc",
       "OAuthx a=\"1\"",
-      "OAuth a=\"" + secret,              // unterminated quote
-      "OAuth a=" + secret,                // unquoted
-      "OAuth a=\"1\" b=\"2\"",            // missing comma
+      "OAuth a=\"" + secret,                  // unterminated quote
+      "OAuth a=" + secret,                    // unquoted
+      "OAuth a=\"1\" b=\"2\"",                // missing comma
       "OAuth a=\"1\", a=\"" + secret + "\"",  // duplicate key
-      "OAuth a=\"1\", %61=\"2\"",         // duplicate after decoding
-      "OAuth a=\"x\r\n\", b=\"y\"",       // line break
-      "OAuth a=\"\\\"" + secret + "\"",   // backslash escape
-      "OAuth a=\"%G1\"",                  // bad escape
-      "OAuth a=\"%4\"",                   // truncated escape
+      "OAuth a=\"1\", %61=\"2\"",             // duplicate after decoding
+      "OAuth a=\"x\r\n\", b=\"y\"",           // line break
+      "OAuth a=\"\\\"" + secret + "\"",       // backslash escape
+      "OAuth a=\"%G1\"",                      // bad escape
+      "OAuth a=\"%4\"",                       // truncated escape
       "OAuth a=\"%\"",
-      "OAuth =\"x\"",                     // no name
-      "OAuth a",                          // no '='
-      "OAuth a=",                         // no value
+      "OAuth =\"x\"",                       // no name
+      "OAuth a",                            // no '='
+      "OAuth a=",                           // no value
       std::string("OAuth a=\"x\0y\"", 14),  // NUL
       "OAuth a=\"1\";b=\"2\"",
       "OAuth \"a\"=\"1\"",
+      "OAuth a=\"x y\"",                    // not percent-encoded
+      "OAuth oauth_signature=\"ab+c/d=\"",  // raw base64 must be encoded
+      "OAuth a=\"\xc3\xa9\"",               // raw UTF-8
   };
   for (const std::string& h : bad) {
     auto p = ParseAuthorizationHeader(h);
@@ -164,6 +167,29 @@ TEST(OAuth1, ParseAuthorizationHeaderRejectsHostileInput) {
   EXPECT_NE(p.status().message().find("too many"), std::string::npos);
 }
 
+TEST(OAuth1, AlreadyDecodedHeaderValuesAreTakenVerbatim) {
+  // What a server sees when its HTTP library percent-decoded the header (cpp-httplib 0.11).
+  const std::string decoded = "OAuth oauth_signature=\"ab+c/d=\", oauth_nonce=\"50%\\x\"";
+  EXPECT_FALSE(ParseAuthorizationHeader(decoded).ok());
+  auto p = ParseAuthorizationHeader(decoded, HeaderValues::kAlreadyDecoded);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  OAuthParams want = {{"oauth_signature", "ab+c/d="}, {"oauth_nonce", "50%\\x"}};
+  EXPECT_EQ(p.value(), want);
+  EXPECT_FALSE(ParseAuthorizationHeader("OAuth a=\"x\ny\"", HeaderValues::kAlreadyDecoded).ok());
+
+  OAuth1Credentials c{"key+1", "sec/2", "tok=3", "ts&4"};
+  const std::string url = "http://localhost:1/p?startTime=1";
+  std::string header = AuthorizationHeader(c, "GET", url, "n", 1000).value();
+  std::string as_seen = header;  // decode the %XX escapes the way the library does
+  for (size_t at; (at = as_seen.find('%')) != std::string::npos;) {
+    as_seen.replace(at, 3, 1, static_cast<char>(std::stoi(as_seen.substr(at + 1, 2), nullptr, 16)));
+  }
+  ASSERT_NE(as_seen, header);
+  NonceCache nonces;
+  EXPECT_TRUE(
+      VerifyOAuth1(c, "GET", url, as_seen, 1000, &nonces, HeaderValues::kAlreadyDecoded).ok());
+}
+
 TEST(OAuth1, ParseAuthorizationHeaderSurvivesRandomMutations) {
   // A cheap in-test fuzz loop (the libFuzzer target can reuse the same entry point).
   auto valid = AuthorizationHeader(kPhotos, "GET", "https://h/p", "nonce", 1).value();
@@ -175,9 +201,15 @@ TEST(OAuth1, ParseAuthorizationHeaderSurvivesRandomMutations) {
     for (int e = 0; e < edits; ++e) {
       size_t pos = rng() % h.size();
       switch (rng() % 3) {
-        case 0: h[pos] = static_cast<char>(rng() % 256); break;
-        case 1: h.erase(pos, 1 + rng() % 8); break;
-        default: h.insert(pos, 1, "\",=% \\\t"[rng() % 7]); break;
+        case 0:
+          h[pos] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          h.erase(pos, 1 + rng() % 8);
+          break;
+        default:
+          h.insert(pos, 1, "\",=% \\\t"[rng() % 7]);
+          break;
       }
       if (h.empty()) h = "O";
     }
@@ -196,12 +228,12 @@ class VerifyOAuth1Test : public ::testing::Test {
  protected:
   const OAuth1Credentials creds_{"app-key", "app-secret", "token", "token-secret"};
   const int64_t now_ = 1700000000;
-  const std::string url_ = "http://localhost:8443/data_access_le/account/1/le/survey?startTime=1&"
-                           "endTime=2";
+  const std::string url_ =
+      "http://localhost:8443/data_access_le/account/1/le/survey?startTime=1&"
+      "endTime=2";
   NonceCache nonces_{300};
 
-  std::string Header(const std::string& nonce, int64_t ts,
-                     const OAuth1Credentials* c = nullptr) {
+  std::string Header(const std::string& nonce, int64_t ts, const OAuth1Credentials* c = nullptr) {
     return AuthorizationHeader(c ? *c : creds_, "GET", url_, nonce, ts).value();
   }
 };
@@ -278,16 +310,13 @@ TEST_F(VerifyOAuth1Test, RejectsOtherMethodsKeysAndTokens) {
             "signature method is not HMAC-SHA1");
   OAuth1Credentials other = creds_;
   other.consumer_key = "other-key";
-  EXPECT_EQ(VerifyOAuth1(creds_, "GET", url_, Header("m2", now_, &other), now_, &nonces_)
-                .message(),
+  EXPECT_EQ(VerifyOAuth1(creds_, "GET", url_, Header("m2", now_, &other), now_, &nonces_).message(),
             "unknown consumer key");
   other = creds_;
   other.token = "other-token";
-  EXPECT_EQ(VerifyOAuth1(creds_, "GET", url_, Header("m3", now_, &other), now_, &nonces_)
-                .message(),
+  EXPECT_EQ(VerifyOAuth1(creds_, "GET", url_, Header("m3", now_, &other), now_, &nonces_).message(),
             "unknown token");
-  EXPECT_EQ(VerifyOAuth1(creds_, "HEAD", url_, h, now_, &nonces_).message(),
-            "signature mismatch");
+  EXPECT_EQ(VerifyOAuth1(creds_, "HEAD", url_, h, now_, &nonces_).message(), "signature mismatch");
 }
 
 TEST(NonceCache, ForgetsNoncesOnceTheirTimestampLeftTheWindow) {

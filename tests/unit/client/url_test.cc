@@ -42,8 +42,7 @@ TEST(ValidateBaseUrl, RejectsOtherSchemesCredentialsQueriesAndGarbage) {
     EXPECT_EQ(ValidateBaseUrl(bad).code(), Code::kUsage) << bad;
   }
   // The password must not come back in the message.
-  EXPECT_EQ(ValidateBaseUrl("https://user:hunter2@h").message().find("hunter2"),
-            std::string::npos);
+  EXPECT_EQ(ValidateBaseUrl("https://user:hunter2@h").message().find("hunter2"), std::string::npos);
 }
 
 TEST(ParseUrl, SplitsWithCurl) {
