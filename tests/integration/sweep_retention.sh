@@ -44,4 +44,21 @@ eq "the refusal is in the report" 1 "$(j .refusals.count)"
 eq "report counts the sweep" "$OLD" "$(j .sweep.records_deleted)"
 dvj sweep --as-of 2027-06-01 --force
 eq "forced sweep deletes the rest" "$NEW" "$(j .records_deleted)"
+
+# An undatable batch: records without any time, from a file without a Data Access scope.
+zcat "$SAMPLES"/files/Survey.*.gz \
+  | sed -e 's/"startTime":{"long":[0-9]*}/"startTime":null/' -e 's/"endTime":{"long":[0-9]*}/"endTime":null/' \
+  > "$T/undatable-export.json"
+"$GEN" --out "$T/fresh" --seed 23 --start "2026-11-22T00:00:00Z" --hours 2 --records-per-file 10 --manifest "$T/fresh.json" >/dev/null
+dvj ingest "$T/undatable-export.json" "$T"/fresh/*.gz
+BEFORE="$(tree_hash "$DAVAULT_ARCHIVE")"
+dv --json sweep --as-of 2026-11-25T00:00:00Z
+eq "undatable batch: sweep refuses" 4 "$RC"
+eq "undatable count reported" 1 "$(j .records_undatable)"
+contains "refusal names the reason" "undatable" "$(j .refusal)"
+eq "refused sweep deleted nothing" 81 "$("$DAVAULT" --json status | jq .records)"
+dvj sweep --as-of 2026-11-25T00:00:00Z --force
+eq "forced: undatable records are kept, never guessed" 1 "$(j .records_undatable)"
+dvj status
+eq "the undatable record is still there" "$(( $(jq .totals.all.unique_records "$T/fresh.json" 2>/dev/null || echo 20) + 1 ))" "$(j .records)"
 finish
