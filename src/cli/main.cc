@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -33,8 +34,13 @@ struct Globals {
 };
 
 // Parses a time option, turning a bad value into a usage error that names the option.
-Status TimeOpt(const std::string& name, const std::string& text, std::optional<int64_t>* out) {
-  if (text.empty()) return Status::Ok();
+Status TimeOpt(const std::string& name, const std::string& text, std::optional<int64_t>* out,
+               const CLI::App* where = nullptr) {
+  if (text.empty()) {
+    if (where != nullptr && where->count(name) > 0)
+      return Status::Usage(name + ": an empty value is not a time");
+    return Status::Ok();
+  }
   auto t = ParseTime(text);
   if (!t.ok()) return Status::Usage(name + ": " + t.status().message());
   *out = t.value();
@@ -56,15 +62,17 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 int Finish(const std::string& command, const Globals& g, const Outcome& o) {
   if (g.json) {
-    Json doc = o.result;
+    Json doc = o.result.is_object() ? o.result : Json::object();
     doc.erase("rendered");
     if (!o.status.ok()) {
       doc["error"] = o.status.message();
       doc["exit_code"] = o.status.exit_code();
     }
     std::cout << doc.dump(2) << "\n";
-  } else {
-    std::string text = RenderText(command, o.result);
+  } else if (o.status.ok() || (command != "report" && command != "init")) {
+    // A failed command still shows what it did (files_failed, a refused plan), except where
+    // its result would only be the output it could not write.
+    std::string text = RenderText(command, o.result.is_object() ? o.result : Json::object());
     if (!text.empty()) std::cout << text;
   }
   std::cout.flush();
@@ -222,6 +230,11 @@ int Run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    for (int i = 1; i < argc; ++i)
+      if (std::string(argv[i]) == "--json") {
+        std::cout << Json{{"error", e.what()}, {"exit_code", 2}}.dump(2) << "\n";
+        break;
+      }
     return 2;
   }
 
@@ -290,17 +303,33 @@ int Run(int argc, char** argv) {
     } catch (...) {
       return usage("pull", Status::Usage("--lag-hours and --overlap-hours take numbers"));
     }
+    if (pull_opts.lag_ms < 0 || pull_opts.overlap_ms < 0)
+      return usage("pull", Status::Usage("--lag-hours and --overlap-hours cannot be negative"));
+    if (pull_opts.from_ms && pull_opts.to_ms && *pull_opts.from_ms >= *pull_opts.to_ms)
+      return usage("pull", Status::Usage("--to must be after --from"));
+    // The appendix's accountId rule: ^[a-zA-Z0-9_]{1,20}$ (it becomes part of every URL).
+    bool account_ok = !pull_opts.account.empty() && pull_opts.account.size() <= 20;
+    for (char c : pull_opts.account)
+      account_ok = account_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!account_ok)
+      return usage("pull", Status::Usage("--account must be 1 to 20 letters, digits or _"));
+    if (!pull_opts.ca_file.empty() && !Env::Default()->Exists(pull_opts.ca_file))
+      return usage("pull", Status::Usage("--ca-file " + pull_opts.ca_file + " does not exist"));
     return Finish("pull", g, compliance::Pull(ctx, pull_opts));
   }
   if (find->parsed()) return Finish("find", g, compliance::Find(ctx, find_opts));
   if (exp->parsed()) {
-    Status s = TimeOpt("--received", export_received, &export_opts.received_ms);
+    Status s = TimeOpt("--received", export_received, &export_opts.received_ms, exp);
     if (!s.ok()) return usage("export", s);
+    if (export_opts.received_ms && *export_opts.received_ms > ctx.env->NowMillis())
+      return usage("export", Status::Usage("--received lies in the future"));
     return Finish("export", g, compliance::Export(ctx, export_opts));
   }
   if (erase->parsed()) {
-    Status s = TimeOpt("--received", erase_received, &erase_opts.received_ms);
+    Status s = TimeOpt("--received", erase_received, &erase_opts.received_ms, erase);
     if (!s.ok()) return usage("erase", s);
+    if (erase_opts.received_ms && *erase_opts.received_ms > ctx.env->NowMillis())
+      return usage("erase", Status::Usage("--received lies in the future"));
     if (!erase_opts.plan_hash.empty() && erase_opts.dry_run)
       return usage("erase", Status::Usage("--plan applies a plan; it cannot be combined with "
                                           "--dry-run"));
@@ -324,7 +353,7 @@ int Run(int argc, char** argv) {
       return Finish("hold release", g, compliance::HoldRelease(ctx, hold_id));
   }
   if (sweep->parsed()) {
-    Status s = TimeOpt("--as-of", sweep_as_of, &sweep_opts.as_of_ms);
+    Status s = TimeOpt("--as-of", sweep_as_of, &sweep_opts.as_of_ms, sweep);
     if (!s.ok()) return usage("sweep", s);
     return Finish("sweep", g, compliance::Sweep(ctx, sweep_opts));
   }

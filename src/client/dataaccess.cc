@@ -1,6 +1,8 @@
 // Data Access listing and download: URL building, JSON shape tolerance, error mapping.
 #include "client/dataaccess.h"
 
+#include <cinttypes>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
@@ -54,6 +56,45 @@ const std::string* StringField(const nlohmann::json& obj, const char* key) {
   return it->get_ptr<const std::string*>();
 }
 
+// "bytes START-END/TOTAL" (TOTAL may be '*'): START, and *total when given (-1 otherwise).
+std::optional<int64_t> ContentRangeStart(std::string_view v, int64_t* total) {
+  *total = -1;
+  if (v.substr(0, 6) != "bytes ") return std::nullopt;
+  v.remove_prefix(6);
+  int64_t start = 0, end = 0;
+  size_t i = 0;
+  auto number = [&](int64_t* out) {
+    size_t begin = i;
+    *out = 0;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9' && i - begin < 18) {
+      *out = *out * 10 + (v[i] - '0');
+      ++i;
+    }
+    return i > begin;
+  };
+  if (!number(&start) || i >= v.size() || v[i++] != '-' || !number(&end) || i >= v.size() ||
+      v[i++] != '/' || end < start) {
+    return std::nullopt;
+  }
+  int64_t t = 0;
+  if (i < v.size() && v[i] == '*') {
+    ++i;
+  } else if (number(&t)) {
+    if (t <= end) return std::nullopt;
+    *total = t;
+  } else {
+    return std::nullopt;
+  }
+  if (i != v.size()) return std::nullopt;
+  return start;
+}
+
+std::string Seconds(int64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
 }  // namespace
 
 Result<std::string> RegionBaseUrl(std::string_view region) {
@@ -85,6 +126,8 @@ Status ValidateBaseUrl(std::string_view url) {
 DataAccessClient::DataAccessClient(Env* env, std::string base_url, std::string account_id,
                                    std::unique_ptr<AuthProvider> auth, ClientOptions opts)
     : env_(env),
+      retry_(env, opts.retry, opts.sleeper, opts.retry_scale),
+      log_(opts.log),
       base_url_(std::move(base_url)),
       account_id_(std::move(account_id)),
       auth_(std::move(auth)),
@@ -103,16 +146,42 @@ DataAccessClient::DataAccessClient(Env* env, std::string base_url, std::string a
 
 DataAccessClient::~DataAccessClient() = default;
 
-Result<HttpResponse> DataAccessClient::SignedGet(const std::string& url, const BodySink& sink,
-                                                 const std::vector<std::string>& extra_headers) {
-  DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", url));
-  HttpRequest req;
-  req.url = url;
-  req.headers = extra_headers;
+Result<HttpResponse> DataAccessClient::SignedGet(HttpRequest req, const BodySink& sink,
+                                                 HttpFailure* failure) {
+  *failure = HttpFailure::kOther;
+  DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", req.url));
   req.headers.push_back("Authorization: " + authorization);
-  auto resp = http_.Get(req, sink);
+  auto resp = http_.Get(req, sink, failure);
   if (resp.ok() && resp->status == 401) auth_->OnUnauthorized();
   return resp;
+}
+
+Status DataAccessClient::WithRetries(const std::string& what,
+                                     const std::function<Attempt(int)>& attempt) {
+  const RetryOptions& o = retry_.options();
+  for (int n = 1;; ++n) {
+    Attempt a = attempt(n);
+    if (a.status.ok() || !a.retryable) return a.status;
+    const std::string& m = a.status.message();
+    if (n >= o.max_attempts_per_file) {
+      return Status::Failed(m + " (gave up after " + std::to_string(n) + " attempts)");
+    }
+    if (a.retry_after_ms && *a.retry_after_ms > o.max_retry_after_ms) {
+      return Status::Failed(m + " (the server asked to wait " + Seconds(*a.retry_after_ms) +
+                            ", longer than the " + Seconds(o.max_retry_after_ms) +
+                            " this run waits; not retried sooner)");
+    }
+    if (!retry_.TakeRetry()) {
+      return Status::Failed(m + " (the run's budget of " + std::to_string(o.run_retry_budget) +
+                            " retries is spent)");
+    }
+    int64_t delay = retry_.DelayMillis(n, a.retry_after_ms);
+    if (log_) {
+      log_("retrying " + what + " in " + Seconds(delay) + " (attempt " + std::to_string(n + 1) +
+           " of " + std::to_string(o.max_attempts_per_file) + "): " + m);
+    }
+    retry_.Sleep(delay);
+  }
 }
 
 Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, int64_t start_ms,
@@ -136,14 +205,25 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
     body.append(chunk);
     return Status::Ok();
   };
-  auto resp = SignedGet(url, collect);
-  if (!resp.ok()) return resp.status().Context(what);
-  if (resp->status != 200) {
+  bool empty = false;
+  Status got = WithRetries(what, [&](int) -> Attempt {
+    body.clear();
+    HttpFailure failure;
+    auto resp = SignedGet(HttpRequest{url, {}, {}}, collect, &failure);
+    if (!resp.ok()) return {resp.status().Context(what), IsRetryableFailure(failure), {}};
+    if (resp->status == 200) return {};
     if (resp->error_body.find("No Available Files") != std::string::npos) {
-      return std::vector<ListedFile>{};
+      empty = true;
+      return {};
     }
-    return HttpError(resp.value(), what);
-  }
+    if (IsRetryableStatus(resp->status)) {
+      return {HttpError(resp.value(), what), true,
+              RetryAfterMillis(resp->retry_after, env_->NowMillis())};
+    }
+    return {HttpError(resp.value(), what), false, {}};
+  });
+  if (!got.ok()) return got;
+  if (empty) return std::vector<ListedFile>{};
 
   nlohmann::json root = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return Status::Failed(what + ": response is not JSON");
@@ -214,15 +294,87 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
 
 Status DataAccessClient::Download(const ListedFile& file,
                                   const std::function<Status(std::string_view)>& sink) {
+  return Download(file, DownloadSink{sink, nullptr});
+}
+
+Status DataAccessClient::Download(const ListedFile& file, const DownloadSink& sink) {
   const std::string shown = format::IsSafeFileName(file.name) ? file.name : "a file";
   const std::string what = "download of " + shown;
   if (Status s = ValidateBaseUrl(file.href); !s.ok()) return s.Context(what);
-  auto resp = SignedGet(file.href, sink);
-  if (!resp.ok()) return resp.status().Context(what);
-  if (resp->status != 200) {
-    return HttpError(resp.value(), resp->status == 401 ? shown : what);
-  }
-  return Status::Ok();
+  int64_t have = 0;  // body bytes the sink holds
+  auto restart = [&]() -> Status {
+    if (have == 0) return Status::Ok();
+    if (!sink.reset) {
+      return Status::Failed(what +
+                            ": the server sent the whole file again and the body "
+                            "received so far cannot be discarded");
+    }
+    DV_RETURN_IF_ERROR(sink.reset());
+    have = 0;
+    return Status::Ok();
+  };
+  return WithRetries(what, [&](int) -> Attempt {
+    const int64_t offset = have;
+    int64_t total = -1;
+    bool bad_range = false;
+    HttpRequest req;
+    req.url = file.href;
+    if (offset > 0) req.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
+    req.on_body_start = [&](long status, std::string_view content_range) -> Status {
+      if (status == 206) {
+        auto start = ContentRangeStart(content_range, &total);
+        if (start && *start == offset) return Status::Ok();
+        bad_range = true;
+        return Status::Failed(what + ": the server resumed at another byte than " +
+                              std::to_string(offset) + " (Content-Range)");
+      }
+      if (status != 200) {
+        return Status::Failed(what + ": unexpected HTTP " + std::to_string(status));
+      }
+      return restart();  // a 200 is the whole file: never appended to a partial body
+    };
+    auto counted = [&](std::string_view chunk) -> Status {
+      DV_RETURN_IF_ERROR(sink.write(chunk));
+      have += static_cast<int64_t>(chunk.size());
+      return Status::Ok();
+    };
+    HttpFailure failure;
+    auto resp = SignedGet(std::move(req), counted, &failure);
+    if (!resp.ok()) {
+      Status st = resp.status().Context(what);
+      if (bad_range) {
+        Status r = restart();
+        if (!r.ok()) return {r, false, {}};
+        return {st, true, {}};
+      }
+      return {st, IsRetryableFailure(failure), {}};
+    }
+    const long code = resp->status;
+    if (code == 200 || code == 206) {
+      if (code == 200 && resp->body_bytes == 0 && offset > 0) {
+        Status r = restart();  // an empty whole file: on_body_start never ran
+        if (!r.ok()) return {r, false, {}};
+      }
+      if (total >= 0 && have != total) {
+        return {Status::Failed(what + ": short body: have " + std::to_string(have) + " of " +
+                               std::to_string(total) + " bytes"),
+                true,
+                {}};
+      }
+      return {};
+    }
+    if (code == 416 && offset > 0) {
+      // The file is no longer as long as what we hold: start over.
+      Status r = restart();
+      if (!r.ok()) return {r, false, {}};
+      return {HttpError(resp.value(), what), true, {}};
+    }
+    if (IsRetryableStatus(code)) {
+      return {HttpError(resp.value(), what), true,
+              RetryAfterMillis(resp->retry_after, env_->NowMillis())};
+    }
+    return {HttpError(resp.value(), code == 401 ? shown : what), false, {}};
+  });
 }
 
 }  // namespace davault::client

@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "client/auth.h"
 #include "client/http.h"
+#include "client/retry.h"
 #include "davault/env.h"
 #include "davault/status.h"
 #include "format/data_type.h"
@@ -30,6 +32,21 @@ struct ClientOptions {
   std::string ca_file;  // see HttpOptions::ca_file
   int connect_timeout_s = 30;
   int low_speed_time_s = 60;
+  RetryOptions retry;
+  Sleeper* sleeper = nullptr;  // nullptr: Sleeper::Default(); not owned
+  // Multiplies the jittered backoff (never a Retry-After); test-only, see
+  // RetryScaleFromEnvironment().
+  double retry_scale = RetryScaleFromEnvironment();
+  // One line per retry ("retrying ... in 1.20 s: HTTP 503"); names files and URLs only.
+  std::function<void(const std::string&)> log;
+};
+
+// Where a download goes. `write` gets the body in order; `reset`, when set, discards everything
+// written so far (the server answered a resume with the whole file again, so the body starts
+// over at byte 0). Without `reset` such a download fails instead.
+struct DownloadSink {
+  std::function<Status(std::string_view)> write;
+  std::function<Status()> reset;
 };
 
 // "us" → "https://va.da.liveperson.net", "uk" → lo, "apac" → sy; kUsage otherwise.
@@ -60,17 +77,36 @@ class DataAccessClient {
   Result<std::vector<ListedFile>> List(format::DataType type, int64_t start_ms, int64_t end_ms);
 
   // GET file.href, signed for the href's own host and port, streaming the body to `sink`.
-  // Fails on a non-200 status, a short body, a curl error or a sink error; messages name
-  // file.name and never a credential. On failure the sink may already have had part of the
-  // body: the caller discards it (nothing may be ingested from an incomplete download).
+  // Transient failures (connect, timeout, transfer, 408/429/500/502/503/504) are retried within
+  // RetryOptions (Retry-After honoured, never retried sooner). A transfer cut after N bytes
+  // resumes with "Range: bytes=N-", kept only when the answer is 206 with a Content-Range
+  // starting at N; a 200 restarts the body (sink.reset). 401/403/404 are not retried.
+  // Fails on a non-2xx status, a short body, a curl error or a sink error once retries are
+  // spent; messages name file.name and never a credential. On failure the sink may already
+  // have had part of the body: the caller discards it (nothing may be ingested from an
+  // incomplete download). The same retry rules apply to List.
+  Status Download(const ListedFile& file, const DownloadSink& sink);
   Status Download(const ListedFile& file, const std::function<Status(std::string_view)>& sink);
 
- private:
-  // One GET with a fresh Authorization header for exactly `url`.
-  Result<HttpResponse> SignedGet(const std::string& url, const BodySink& sink,
-                                 const std::vector<std::string>& extra_headers = {});
+  // Retries taken so far from the run budget (RetryOptions::run_retry_budget).
+  int64_t retries_used() const { return retry_.retries_used(); }
 
-  [[maybe_unused]] Env* env_;  // the clock for retry backoff (issue 6)
+ private:
+  struct Attempt {
+    Status status;
+    bool retryable = false;
+    std::optional<int64_t> retry_after_ms;
+  };
+  // Runs `attempt` (given its 1-based number) until it succeeds, fails for good, or a budget
+  // ends; sleeps between attempts.
+  Status WithRetries(const std::string& what, const std::function<Attempt(int)>& attempt);
+
+  // One GET with a fresh Authorization header for exactly `url`.
+  Result<HttpResponse> SignedGet(HttpRequest request, const BodySink& sink, HttpFailure* failure);
+
+  Env* env_;  // the clock for Retry-After dates, randomness for the jitter
+  RetryPolicy retry_;
+  std::function<void(const std::string&)> log_;
   std::string base_url_;
   std::string account_id_;
   std::unique_ptr<AuthProvider> auth_;

@@ -27,9 +27,13 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+std::string HeaderValue(CURL* easy, const char* name);
+
 struct Transfer {
   CURL* easy = nullptr;
   const BodySink* sink = nullptr;
+  const HttpRequest* request = nullptr;
+  bool started = false;
   int64_t body_bytes = 0;
   std::string error_body;
   Status sink_status;
@@ -43,6 +47,16 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   t->body_bytes += static_cast<int64_t>(n);
   if (code >= 200 && code < 300) {
     try {
+      if (!t->started) {
+        t->started = true;
+        if (t->request->on_body_start) {
+          Status s = t->request->on_body_start(code, HeaderValue(t->easy, "Content-Range"));
+          if (!s.ok()) {
+            t->sink_status = std::move(s);
+            return 0;
+          }
+        }
+      }
       Status s = (*t->sink)(std::string_view(data, n));
       if (!s.ok()) {
         t->sink_status = std::move(s);
@@ -194,6 +208,7 @@ Result<HttpResponse> HttpClient::Get(const HttpRequest& request, const BodySink&
   Transfer t;
   t.easy = c;
   t.sink = &sink;
+  t.request = &request;
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());

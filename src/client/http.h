@@ -29,6 +29,10 @@ struct HttpRequest {
   std::string url;
   // Extra header lines, "Name: value". "Accept: */*" is sent unless one of these is an Accept.
   std::vector<std::string> headers;
+  // Called once, before the first body byte of a 2xx response reaches the sink, with the status
+  // and the Content-Range ("" when none): a resuming caller decides there whether the body
+  // continues what it has. A non-ok Status aborts the transfer like a sink error.
+  std::function<Status(long status, std::string_view content_range)> on_body_start = nullptr;
 };
 
 struct HttpResponse {

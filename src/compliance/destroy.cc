@@ -10,10 +10,8 @@ Result<DestroyResult> DestroyInTransaction(store::Archive& a, const std::vector<
                                            const std::map<crypto::Hash, uint8_t>& kinds,
                                            const std::string& op) {
   DestroyResult r;
-  DV_ASSIGN_OR_RETURN(int64_t empty_before, a.FilesWithoutRecords());
   DV_ASSIGN_OR_RETURN(r.deleted, a.DeleteRecords(ids));
-  DV_ASSIGN_OR_RETURN(int64_t empty_after, a.FilesWithoutRecords());
-  r.data_files_emptied = empty_after - empty_before;
+  r.data_files_emptied = r.deleted.files_emptied;
   int64_t now = a.env()->NowMillis();
   for (const auto& h : suppress) {
     auto k = kinds.find(h);

@@ -168,7 +168,7 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
   Status s = a.PutRequest(req);
   if (!s.ok()) return fail(s);
 
-  Json per_type;
+  Json per_type = Json::object();
   for (auto& [t, n] : d.deleted.per_type) per_type[TypeName(t)] = n;
   Json body = {{"request", opts.request},
                {"status", req.status},

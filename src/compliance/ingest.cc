@@ -68,10 +68,15 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
     return Status::Ok();
   }
   store::FileMeta meta;
-  meta.name = name;
+  // Data Access file names hold only a type, two instants and a part number; any other name
+  // (a local file the user named) may hold anything, so only a keyed pseudonym of it is kept.
+  auto parsed_name = format::ParseDataAccessFileName(name);
+  meta.name = parsed_name ? name
+                          : "local-" + crypto::ToHex(a_->IdentifierHash(0, name)).substr(0, 16);
+  if (bytes == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+    return Status::Failed(name + ": empty file (a gzip file has at least a header)");
   meta.content_hash = content_hash;
   meta.bytes = bytes;
-  auto parsed_name = format::ParseDataAccessFileName(name);
   if (parsed_name) {
     meta.type = static_cast<uint8_t>(parsed_name->type);
     meta.scope_start_ms = parsed_name->scope_start_ms;
@@ -124,11 +129,14 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
         break;
       case store::AddOutcome::kCopy: ++local.records_duplicate; break;
       case store::AddOutcome::kNewVersion: ++local.records_new_version; break;
-      case store::AddOutcome::kSuppressed: ++local.records_suppressed; break;
+      case store::AddOutcome::kSuppressed:
+        // A record counts once everywhere, even when several files carry it.
+        if (suppressed_seen_.insert(in.natural_key).second) ++local.records_suppressed;
+        break;
     }
   }
   if (n == 0 && ctx_.log) ctx_.log("note: " + name + " holds no records");
-  Json body = {{"file", name},
+  Json body = {{"file", meta.name},
                {"type", TypeName(file_type)},
                {"bytes", bytes},
                {"records", n},
@@ -181,7 +189,8 @@ Outcome Ingest(Context& ctx, const IngestOptions& opts) {
     if (!s.ok()) {
       c.files_failed.push_back(f);
       c.errors.push_back({{"file", f}, {"error", s.message()}});
-      if (ctx.log) ctx.log("error: " + s.message());
+      // One line per error: with one file the final status line is that line.
+      if (ctx.log && opts.files.size() > 1) ctx.log("error: " + s.message());
       if (first_error.ok()) first_error = s;
     }
   }

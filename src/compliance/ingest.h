@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "compliance/common.h"
@@ -35,6 +36,7 @@ class Ingester {
   Context& ctx_;
   store::Archive* a_;
   std::unique_ptr<identity::Extractor> extractor_;
+  std::set<crypto::Hash> suppressed_seen_;
 };
 
 }  // namespace davault::compliance

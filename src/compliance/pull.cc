@@ -126,6 +126,36 @@ class Spool {
   uint64_t bytes_ = 0;
 };
 
+// A download's spool and the content hash of the bytes in it; replaced whole when the server
+// restarts the body from byte 0.
+struct Spooled {
+  explicit Spooled(store::Archive& a) : hash(a.NewContentHash()) {}
+  crypto::HashStream hash;
+  std::unique_ptr<Spool> spool;
+};
+
+Result<std::unique_ptr<Spooled>> NewSpooled(Env* env, store::Archive& a) {
+  auto d = std::make_unique<Spooled>(a);
+  DV_ASSIGN_OR_RETURN(d->spool, Spool::Create(env, a.TempDir(), d->hash));
+  return d;
+}
+
+// Downloads one file completely into a sealed spool; nothing is ingested from here.
+Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::DataAccessClient& dac,
+                                       const client::ListedFile& f) {
+  DV_ASSIGN_OR_RETURN(auto d, NewSpooled(env, a));
+  client::DownloadSink sink;
+  sink.write = [&](std::string_view chunk) { return d->spool->Write(chunk, &d->hash); };
+  sink.reset = [&]() -> Status {
+    d.reset();  // removes the partial spool before the new one exists
+    DV_ASSIGN_OR_RETURN(d, NewSpooled(env, a));
+    return Status::Ok();
+  };
+  DV_RETURN_IF_ERROR(dac.Download(f, sink));
+  DV_RETURN_IF_ERROR(d->spool->Finish());
+  return d;
+}
+
 }  // namespace
 
 Outcome Pull(Context& ctx, const PullOptions& opts) {
@@ -161,6 +191,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   if (!ing.ok()) return fail(ing.status());
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
+  copts.log = ctx.log;
   Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
   client::DataAccessClient dac(net, opts.base_url, opts.account,
                                std::make_unique<client::OAuth1Provider>(net, creds.value()), copts);
@@ -170,7 +201,6 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   Json per_type = Json::object();
   Status first_error;
   auto note_error = [&](const Status& e) {
-    if (ctx.log) ctx.log("error: " + e.message());
     c.errors.push_back({{"error", e.message()}});
     if (first_error.ok()) first_error = e;
   };
@@ -207,13 +237,10 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
           continue;
         }
         Status fs = [&]() -> Status {
-          crypto::HashStream hash = a.NewContentHash();
-          DV_ASSIGN_OR_RETURN(auto spool, Spool::Create(ctx.env, a.TempDir(), hash));
-          DV_RETURN_IF_ERROR(
-              dac.Download(f, [&](std::string_view chunk) { return spool->Write(chunk, &hash); }));
-          DV_RETURN_IF_ERROR(spool->Finish());
-          DV_ASSIGN_OR_RETURN(auto reader, spool->Open());
-          return ing.value()->IngestSource(f.name, hash.Final(), spool->bytes(), reader.get(), &c);
+          DV_ASSIGN_OR_RETURN(auto d, Fetch(ctx.env, a, dac, f));
+          DV_ASSIGN_OR_RETURN(auto reader, d->spool->Open());
+          return ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(), reader.get(),
+                                           &c);
         }();
         if (!fs.ok()) {
           c.files_failed.push_back(f.name);
@@ -232,31 +259,33 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
       if (!s.ok()) return fail(s);
     }
     per_type[std::string(format::ApiTypeName(type))] = {
-        {"from", FormatTime(start)},
-        {"to", FormatTime(end)},
-        {"windows", windows},
-        {"files_listed", listed},
-        {"complete", complete},
-        {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
+        {"from", FormatTime(start)}, {"to", FormatTime(end)},
+        {"windows", windows},        {"files_listed", listed},
+        {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
   c.ToJson(&res);
   res["types"] = per_type;
+  res["retries"] = dac.retries_used();
   // A pull that changed nothing leaves no trace: the archive stays byte-for-byte as it was.
   if (c.files_ingested > 0) s = a.Begin();
   if (s.ok() && c.files_ingested > 0)
-    s = AuditAndCommit(a, "pull", Json{{"account_hash", HashHex(crypto::PlainHash(opts.account))},
-                                       {"files_ingested", c.files_ingested},
-                                       {"files_skipped", c.files_skipped},
-                                       {"files_failed", c.files_failed},
-                                       {"records_ingested", c.records_ingested},
-                                       {"records_suppressed", c.records_suppressed}});
+    s = AuditAndCommit(a, "pull",
+                       Json{{"account_hash", HashHex(crypto::PlainHash(opts.account))},
+                            {"files_ingested", c.files_ingested},
+                            {"files_skipped", c.files_skipped},
+                            {"files_failed", c.files_failed},
+                            {"records_ingested", c.records_ingested},
+                            {"records_suppressed", c.records_suppressed}});
   if (!s.ok()) return fail(s);
+  // Every error on its own line when there are several; one error is the final status line.
+  if (c.errors.size() > 1 && ctx.log)
+    for (const auto& e : c.errors) ctx.log("error: " + e["error"].get<std::string>());
   if (!first_error.ok())
-    out.status = Status(Code::kFailed, first_error.message() +
-                                           (c.errors.size() > 1
-                                                ? " (and " + std::to_string(c.errors.size() - 1) +
-                                                      " more errors)"
-                                                : ""));
+    out.status = Status(
+        Code::kFailed,
+        first_error.message() +
+            (c.errors.size() > 1 ? " (and " + std::to_string(c.errors.size() - 1) + " more errors)"
+                                 : ""));
   return out;
 }
 

@@ -154,7 +154,12 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
   if (!f.ok()) return fail(f.status());
   store::Archive& a = *f.value().archive;
   int64_t now = ctx.env->NowMillis();
-  std::string ref = opts.request.empty() ? "access-" + FormatTime(now) : opts.request;
+  std::string ref = opts.request;
+  if (ref.empty()) {
+    std::string rnd(3, '\0');
+    ctx.env->RandomBytes(rnd.data(), rnd.size());
+    ref = "access-" + FormatTime(now) + "-" + crypto::ToHex(rnd);
+  }
   // The document is assembled by hand around the records' exact bytes: an export returns
   // exactly what LivePerson sent, numbers and key order included.
   std::string doc = "{\"davault_export\":1,\"generated_at\":" + Json(FormatTime(now)).dump() +
@@ -202,10 +207,12 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
     req.received_ms = opts.received_ms.value_or(now);
     req.deadline_ms = AddMonths(req.received_ms, 1);
   }
-  Json subj = Json::array();
-  for (const auto& h : f.value().closure.hashes) subj.push_back(HashHex(h));
+  Json subj = Json::parse(req.subjects.empty() ? "[]" : req.subjects, nullptr, false);
+  if (!subj.is_array()) subj = Json::array();
+  for (const auto& h : f.value().closure.hashes)
+    if (std::find(subj.begin(), subj.end(), HashHex(h)) == subj.end()) subj.push_back(HashHex(h));
   req.subjects = subj.dump();
-  req.found = static_cast<int64_t>(f.value().matches.size());
+  req.found += static_cast<int64_t>(f.value().matches.size());
   req.status = "completed";
   req.completed_ms = now;
   req.details = Json{{"per_type", per_type}}.dump();
@@ -213,11 +220,11 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
   if (!s.ok()) return fail(s);
   s = AuditAndCommit(a, "export", Json{{"request", ref},
                                        {"subjects", subj},
-                                       {"records", req.found},
+                                       {"records", static_cast<int64_t>(f.value().matches.size())},
                                        {"per_type", per_type}});
   if (!s.ok()) return fail(s);
   out.result["request"] = ref;
-  out.result["count"] = req.found;
+  out.result["count"] = static_cast<int64_t>(f.value().matches.size());
   out.result["out"] = opts.out;
   out.result["per_type"] = per_type;
   return out;
@@ -510,6 +517,14 @@ Outcome ExtendRequest(Context& ctx, const std::string& ref, const std::string& r
   if (!r.ok()) return fail(r.status());
   if (!r.value()) return fail(Status::Failed("no request with reference " + ref));
   store::RequestRow req = *r.value();
+  int64_t now_ms = ctx.env->NowMillis();
+  if (req.completed_ms || now_ms > req.deadline_ms) {
+    std::string why = "request " + ref + (req.completed_ms ? " is already completed"
+                                                         : " is past its deadline") +
+                      "; an extension must be decided within the first month (GDPR Art. 12(3))";
+    Status rs = AuditRefusal(a, "requests extend", why);
+    return fail(rs.ok() ? Status::Refused(why) : rs);
+  }
   if (req.extended_deadline_ms) {
     std::string why = "request " + ref + " was already extended once (GDPR Art. 12(3))";
     Status rs = AuditRefusal(a, "requests extend", why);

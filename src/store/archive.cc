@@ -30,6 +30,7 @@ CREATE TABLE payloads(record_id INTEGER NOT NULL, seq INTEGER NOT NULL, segment 
 CREATE INDEX payloads_by_segment ON payloads(segment);
 CREATE TABLE record_files(record_id INTEGER NOT NULL, file_id INTEGER NOT NULL,
   PRIMARY KEY(record_id, file_id)) WITHOUT ROWID;
+CREATE INDEX record_files_by_file ON record_files(file_id);
 CREATE TABLE fields(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE idents(hash BLOB NOT NULL, record_id INTEGER NOT NULL, field INTEGER NOT NULL,
   kind INTEGER NOT NULL, PRIMARY KEY(hash, record_id, field)) WITHOUT ROWID;
@@ -125,7 +126,9 @@ Result<crypto::Key> UserKey(Env* env, const KeySource& key, std::string_view kdf
     DV_RETURN_IF_ERROR(CheckKeyFileMode(env, key.key_file));
     DV_ASSIGN_OR_RETURN(std::string material, ReadFileToString(env, key.key_file));
     if (material.empty()) return Status::Failed("key file " + key.key_file + " is empty");
-    return crypto::KeyFromMaterial(material);
+    crypto::Key user = crypto::KeyFromMaterial(material);
+    std::fill(material.begin(), material.end(), '\0');  // key material never lingers
+    return user;
   }
   crypto::PassphraseParams p;
   std::memcpy(p.salt.data(), kdf.data() + 1, 16);
@@ -284,7 +287,19 @@ Result<std::unique_ptr<Archive>> Archive::Open(Env* env, const std::string& dir,
     return Status::Failed("archive at " + dir + " has an unsupported format version");
   DV_RETURN_IF_ERROR(a->LoadSecrets(key));
   a->segments_ = std::make_unique<SegmentStore>(env, JoinPath(dir, kSegmentsDir), a->archive_id_);
-  if (access == Access::kWrite) DV_RETURN_IF_ERROR(a->Recover());
+  if (access == Access::kWrite) {
+    DV_RETURN_IF_ERROR(a->Recover());
+  } else if (access == Access::kRead) {
+    // "The next command that opens the archive" finishes interrupted work, readers included:
+    // a reader that finds some takes the writer's lock for the recovery and keeps it.
+    DV_ASSIGN_OR_RETURN(bool pending, a->NeedsRecovery());
+    if (pending) {
+      a->lock_.reset();
+      DV_ASSIGN_OR_RETURN(a->lock_, env->Lock(JoinPath(dir, kLockName), LockMode::kExclusive,
+                                              lock_timeout_ms));
+      DV_RETURN_IF_ERROR(a->Recover());
+    }
+  }
   return a;
 }
 
@@ -855,7 +870,11 @@ Result<Stats> Archive::GetStats() {
     *out = row && !st.IsNull(0) ? st.Int(0) : 0;
     return Status::Ok();
   };
-  DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM files", &s.files));
+  // Files still holding records; files emptied by erasure or sweep stay known (by name, so a
+  // re-scan never ingests them again) but are not counted.
+  DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM files WHERE EXISTS (SELECT 1 FROM record_files "
+                            "rf WHERE rf.file_id = files.id)",
+                            &s.files));
   DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM records", &s.records));
   DV_RETURN_IF_ERROR(scalar("SELECT SUM(length) FROM payloads", &s.payload_bytes));
   DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM segments WHERE state = 'live'", &s.segments));
@@ -880,6 +899,9 @@ Result<DeleteResult> Archive::DeleteRecords(const std::vector<int64_t>& ids) {
   DV_ASSIGN_OR_RETURN(Stmt rec, db_->Prepare("SELECT type, nkey FROM records WHERE id = ?"));
   DV_ASSIGN_OR_RETURN(Stmt segs, db_->Prepare("SELECT DISTINCT segment FROM payloads WHERE "
                                              "record_id = ?"));
+  DV_ASSIGN_OR_RETURN(Stmt files_of, db_->Prepare("SELECT file_id FROM record_files WHERE "
+                                                  "record_id = ?"));
+  std::set<int64_t> touched_files;
   DV_ASSIGN_OR_RETURN(Stmt d1, db_->Prepare("DELETE FROM idents WHERE record_id = ?"));
   DV_ASSIGN_OR_RETURN(Stmt d2, db_->Prepare("DELETE FROM record_files WHERE record_id = ?"));
   DV_ASSIGN_OR_RETURN(Stmt d3, db_->Prepare("DELETE FROM payloads WHERE record_id = ?"));
@@ -898,6 +920,13 @@ Result<DeleteResult> Archive::DeleteRecords(const std::vector<int64_t>& ids) {
       if (!srow) break;
       res.segments.insert(static_cast<uint64_t>(segs.Int(0)));
     }
+    files_of.Reset();
+    files_of.Bind(1, id);
+    while (true) {
+      DV_ASSIGN_OR_RETURN(bool frow, files_of.Step());
+      if (!frow) break;
+      touched_files.insert(files_of.Int(0));
+    }
     for (Stmt* d : {&d1, &d2, &d3, &d4}) {
       d->Reset();
       DV_RETURN_IF_ERROR(d->Bind(1, id).Run());
@@ -905,14 +934,16 @@ Result<DeleteResult> Archive::DeleteRecords(const std::vector<int64_t>& ids) {
     ++res.records;
     ++res.per_type[type];
   }
+  // Files whose last record went with this deletion (proportional to what is deleted).
+  DV_ASSIGN_OR_RETURN(Stmt left, db_->Prepare("SELECT 1 FROM record_files WHERE file_id = ? "
+                                              "LIMIT 1"));
+  for (int64_t f : touched_files) {
+    left.Reset();
+    left.Bind(1, f);
+    DV_ASSIGN_OR_RETURN(bool any, left.Step());
+    if (!any) ++res.files_emptied;
+  }
   return res;
-}
-
-Result<int64_t> Archive::FilesWithoutRecords() {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT COUNT(*) FROM files WHERE NOT EXISTS (SELECT "
-                                            "1 FROM record_files rf WHERE rf.file_id = files.id)"));
-  DV_ASSIGN_OR_RETURN(bool row, st.Step());
-  return row ? st.Int(0) : 0;
 }
 
 Status Archive::AddSuppression(const std::vector<crypto::Hash>& hashes, uint8_t kind,
@@ -1035,6 +1066,31 @@ Result<int64_t> Archive::CompactAndClose(int64_t journal_id) {
 }
 
 Status Archive::Checkpoint() { return db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
+Result<bool> Archive::NeedsRecovery() {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT (SELECT COUNT(*) FROM journal WHERE state != "
+                                            "'closed') + (SELECT COUNT(*) FROM segments WHERE "
+                                            "state != 'live')"));
+  DV_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (row && st.Int(0) > 0) return true;
+  DV_ASSIGN_OR_RETURN(auto listing, segments_->List());
+  if (!listing.temp_files.empty()) return true;
+  std::set<uint64_t> live;
+  DV_ASSIGN_OR_RETURN(Stmt ls, db_->Prepare("SELECT id FROM segments"));
+  while (true) {
+    DV_ASSIGN_OR_RETURN(bool r, ls.Step());
+    if (!r) break;
+    live.insert(static_cast<uint64_t>(ls.Int(0)));
+  }
+  for (uint64_t seg : listing.segments)
+    if (!live.count(seg)) return true;
+  std::string tmp = JoinPath(dir_, kTmpDir);
+  if (env_->Exists(tmp)) {
+    DV_ASSIGN_OR_RETURN(auto names, env_->ListDir(tmp));
+    if (!names.empty()) return true;
+  }
+  return false;
+}
 
 Status Archive::Recover() {
   // 1. Journals whose index part committed but whose storage part did not finish.

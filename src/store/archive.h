@@ -39,7 +39,9 @@ struct KeySource {
                                    const char* pass_var = "DAVAULT_PASSPHRASE");
 };
 
-enum class Access { kRead, kWrite };
+// kInspect: a reader that never finishes interrupted work (tests use it to look at the state a
+// crash left); kRead finishes such work first, taking the writer's lock for it.
+enum class Access { kRead, kWrite, kInspect };
 
 struct IdentRow {
   crypto::Hash hash;
@@ -85,6 +87,7 @@ struct DeleteResult {
   std::map<uint8_t, int64_t> per_type;
   std::set<uint64_t> segments;  // segments that held a deleted payload
   std::vector<crypto::Hash> natural_keys;
+  int64_t files_emptied = 0;  // Data Access files none of whose records remain
 };
 
 struct AuditRow {
@@ -202,8 +205,6 @@ class Archive {
 
   // --- destruction (inside Begin/Commit) ---
   Result<DeleteResult> DeleteRecords(const std::vector<int64_t>& ids);
-  // Data Access files none of whose records remain.
-  Result<int64_t> FilesWithoutRecords();
   Status AddSuppression(const std::vector<crypto::Hash>& hashes, uint8_t kind, int64_t now_ms);
   Result<int64_t> AddJournal(const std::string& op, const std::set<uint64_t>& segments,
                              int64_t now_ms);
@@ -211,6 +212,9 @@ class Archive {
   // rename, fsync dir), closes the journal, checkpoints the WAL with TRUNCATE.
   // Returns the number of segment files rewritten or removed.
   Result<int64_t> CompactAndClose(int64_t journal_id);
+  // True when a crash left work to finish (open journal, dead or unreferenced segments, temp
+  // files); Open then recovers even for a reader.
+  Result<bool> NeedsRecovery();
   // Finishes any journal left open by a crash and removes leftover files. Called by Open.
   Status Recover();
   // Journals that Recover finished in this process (the caller records their completion).

@@ -11,7 +11,7 @@ export DAVAULT_NOW="2026-11-02T00:00:00Z"
 PERSON="email:erin.crash@example.test"
 ERASE=(erase --expand "$PERSON" --request RTBF-CRASH)
 SWEEP=(sweep --as-of 2026-12-01T01:30:00Z --force)
-REKEY=(rekey --batch 8)
+REKEY=(rekey --batch 2)
 
 "$GEN" --out "$T/files" --seed 5 --start 2026-11-01T00:00:00Z --hours 3 --records-per-file 4 \
   --plant "name=erin,email=erin.crash@example.test,visitor=ErinCrashVisitor01,phone=+44 20 7946 0123,types=webSession,engagement,survey,count=2" \
@@ -57,6 +57,7 @@ crash_run() {
     sleep "$(printf '0.%03d' "${how#random:}")"
     kill -9 "$pid" 2>/dev/null
     { wait "$pid"; } 2>/dev/null
+    [ $? -eq 137 ] && HITS=$((HITS + 1))  # else it had finished before the kill
   else
     { DAVAULT_CRASH_AT="$how" "$DAVAULT" -q "${cmd[@]}" >/dev/null 2>&1; } 2>/dev/null
     local rc=$?
@@ -111,8 +112,10 @@ run_command() {
   hows=("${hows[@]:0:$((RUNS / 2))}")
   while [ "${#hows[@]}" -lt "$RUNS" ]; do hows+=("random:$((RANDOM % 201))"); done
   local t0=$SECONDS
+  HITS=0
   for how in "${hows[@]}"; do crash_run "$name" "$how"; done
-  echo "$name: ${#hows[@]} kills in $((SECONDS - t0)) s" >&2
+  echo "$name: ${#hows[@]} kills in $((SECONDS - t0)) s; $HITS of the random ones interrupted it" >&2
+  [ "$HITS" -gt 0 ] && pass || fail "$name: no random kill landed while it ran"
 }
 
 # How many crash points each command reaches (an uninterrupted run counts them as any:N would).
@@ -129,11 +132,11 @@ count_points() {  # CMD...: runs until any:N no longer kills; prints the last N 
 N_ERASE="$(count_points "${ERASE[@]}")"
 N_SWEEP="$(count_points "${SWEEP[@]}")"
 rm -f "$T/key2"; N_REKEY="$(DAVAULT_NEW_KEY_FILE="$T/key2" count_points "${REKEY[@]}")"
-# erase/sweep: index commit + one per rewritten segment + journal close; rekey: start + 6 batches
-# of 8 + swap.
+# erase/sweep: index commit + one per rewritten segment + journal close; rekey: start + 24
+# batches of 2 + swap.
 [ "$N_ERASE" -ge 3 ] && pass || fail "erase reaches $N_ERASE crash points"
 [ "$N_SWEEP" -ge 3 ] && pass || fail "sweep reaches $N_SWEEP crash points"
-eq "rekey crash points" 8 "$N_REKEY"
+eq "rekey crash points" 26 "$N_REKEY"
 
 run_command erase "$N_ERASE" "${POINTS_DESTROY[@]}"
 run_command sweep "$N_SWEEP" "${POINTS_DESTROY[@]}"

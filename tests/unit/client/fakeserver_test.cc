@@ -58,10 +58,11 @@ std::unique_ptr<FakeServerProcess> Start(const std::vector<std::string>& args = 
   return s;
 }
 
-std::unique_ptr<DataAccessClient> Client(const FakeServerProcess& s) {
+std::unique_ptr<DataAccessClient> Client(const FakeServerProcess& s,
+                                         ClientOptions opts = ClientOptions{}) {
   return std::make_unique<DataAccessClient>(
       Env::Default(), s.base_url(), "75555851",
-      std::make_unique<OAuth1Provider>(Env::Default(), TestCredentials()), ClientOptions{});
+      std::make_unique<OAuth1Provider>(Env::Default(), TestCredentials()), std::move(opts));
 }
 
 class FakeServerTest : public ::testing::Test {
@@ -247,8 +248,10 @@ TEST_F(FakeServerTest, FaultsInjectStatusRetryAfterAndTruncation) {
 
   auto engagements = client->List(DataType::kEngagement, kFrom, kTo).value();
   ASSERT_EQ(engagements.size(), 1u);
+  ClientOptions once;
+  once.retry.max_attempts_per_file = 1;  // see the cut itself, not the resume (retry_test.cc)
   std::string partial;
-  Status cut = client->Download(engagements[0], [&](std::string_view c) {
+  Status cut = Client(*server, once)->Download(engagements[0], [&](std::string_view c) {
     partial.append(c);
     return Status::Ok();
   });
@@ -258,6 +261,7 @@ TEST_F(FakeServerTest, FaultsInjectStatusRetryAfterAndTruncation) {
             std::string::npos)
       << cut.message();
   EXPECT_NE(cut.message().find("received 100 of "), std::string::npos) << cut.message();
+  EXPECT_NE(cut.message().find("gave up after 1 attempts"), std::string::npos) << cut.message();
   EXPECT_EQ(partial.size(), 100u);
   partial.clear();
   EXPECT_TRUE(client

@@ -24,6 +24,25 @@
 namespace davault::compliance {
 namespace {
 
+// What a crash left for recovery, seen by a reader that does not recover (readers normally do).
+Outcome PendingWork(Context& ctx) {
+  Outcome o;
+  auto a = store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, store::Access::kInspect,
+                                ctx.lock_timeout_ms);
+  if (!a.ok()) {
+    o.status = a.status();
+    return o;
+  }
+  auto pending = a.value()->NeedsRecovery();
+  if (!pending.ok()) {
+    o.status = pending.status();
+  } else if (pending.value()) {
+    o.status = Status::VerifyFailed("interrupted work is waiting for recovery");
+  }
+  return o;
+}
+
+
 namespace fs = std::filesystem;
 
 constexpr char kPlantedEmail[] = "dana.reyes@example.test";
@@ -53,14 +72,19 @@ struct Site {
   std::string archive() const { return root + "/archive"; }
   std::string key() const { return root + "/key"; }
   std::string anchor() const { return root + "/anchor"; }
+  std::string new_key() const { return root + "/key2"; }  // what rekey moves to
 };
 
-Context MakeContext(Env* env, const Site& site) {
+// Which of the site's two key files unlocks the archive (rekey moves from the first to the
+// second).
+enum class Key { kOld, kNew };
+
+Context MakeContext(Env* env, const Site& site, Key key = Key::kOld) {
   Context ctx;
   ctx.env = env;
   ctx.archive_dir = site.archive();
   ctx.key.type = store::KeySource::Type::kKeyFile;
-  ctx.key.key_file = site.key();
+  ctx.key.key_file = key == Key::kOld ? site.key() : site.new_key();
   ctx.lock_timeout_ms = 2000;
   ctx.verbosity = Verbosity::kQuiet;
   // The anchor is outside the archive; its I/O is davault's own and so is in the loop too.
@@ -72,8 +96,8 @@ Context MakeContext(Env* env, const Site& site) {
 // digest, the counts, the suppression list size, the requests and what `find` says for the
 // planted subject. Segment ids and the audit log are left out: the former are physical, the
 // latter is checked by Verify.
-std::string Snapshot(const Site& site) {
-  Context ctx = MakeContext(Env::Default(), site);
+std::string Snapshot(const Site& site, Key key = Key::kOld) {
+  Context ctx = MakeContext(Env::Default(), site, key);
   auto opened = store::Archive::Open(Env::Default(), ctx.archive_dir, ctx.key,
                                      store::Access::kRead, 2000);
   if (!opened.ok()) return "cannot open: " + opened.status().message();
@@ -131,7 +155,7 @@ struct LoopResult {
   int64_t before = 0;      // runs that left the before-state
   int64_t after = 0;       // runs that left the after-state
   int64_t total_ops = 0;   // I/O operations of the clean run
-  int64_t needed_recovery = 0;  // runs after which verify failed until a writer recovered
+  int64_t needed_recovery = 0;  // runs that left interrupted work for recovery
 };
 
 class FaultLoop : public ::testing::Test {
@@ -226,7 +250,7 @@ class FaultLoop : public ::testing::Test {
       Context clean_ctx = MakeContext(Env::Default(), work);
       // Before any writer opens it, a reader may still see unfinished work (an open journal,
       // leftover files); that is what recovery is for.
-      Outcome pre = Verify(clean_ctx, VerifyOptions{false});
+      Outcome pre = PendingWork(clean_ctx);
       if (!pre.status.ok()) ++lr.needed_recovery;
       if (Verbose())
         std::cout << "  N=" << n << " " << env.first_injected_message() << " -> "
@@ -287,14 +311,21 @@ class FaultLoop : public ::testing::Test {
       }
       if (env.injected() == 0) break;
       Context clean_ctx = MakeContext(Env::Default(), broken);
-      if (!Verify(clean_ctx, VerifyOptions{false}).status.ok()) {
+      if (!PendingWork(clean_ctx).status.ok()) {
         n0 = n;
         break;
       }
     }
     EXPECT_GT(n0, 0) << name << ": no fault point leaves work for recovery";
     if (n0 == 0) return 0;
-    const std::string expected = Snapshot(broken);
+    // What a clean recovery reaches (on a copy: opening the archive at all recovers it).
+    std::string expected;
+    {
+      Site probe{root_ + "/" + name + "-probe"};
+      CopySite(broken, probe);
+      expected = Snapshot(probe);
+      fs::remove_all(probe.root);
+    }
     Site work{root_ + "/" + name + "-recovery"};
     int64_t points = 0;
     for (int64_t m = 1;; ++m) {
@@ -330,6 +361,85 @@ class FaultLoop : public ::testing::Test {
     std::cout << "[fault loop] " << name << " recovery after a fault at point " << n0 << " ("
               << (spec.repeat == FaultRepeat::kOnce ? "once" : "persistent") << "): " << points
               << " I/O points covered" << std::endl;
+    return points;
+  }
+
+  // Rekey changes which key opens the archive, not what it holds. After a fault at every I/O
+  // point: the archive opens with the old key or (once the new one is in place) the new key,
+  // holds exactly what it held, passes verify --deep, and a clean re-run of the same rekey
+  // finishes it, after which only the new key opens it.
+  int64_t RunRekeyLoop(FaultSpec spec) {
+    const std::string before = Snapshot(prepared_);
+    auto rekey = [](Context& ctx, const Site& site) {
+      RekeyOptions r;
+      r.new_key.type = store::KeySource::Type::kKeyFile;
+      r.new_key.key_file = site.new_key();
+      r.batch = 7;  // several re-wrap transactions
+      return Rekey(ctx, r);
+    };
+    auto opens = [](const Site& site, Key key) {
+      return store::Archive::Open(Env::Default(), site.archive(),
+                                  MakeContext(Env::Default(), site, key).key, store::Access::kRead,
+                                  2000)
+          .ok();
+    };
+    Site work{root_ + "/rekey-work"};
+    int64_t points = 0, old_key = 0, new_key = 0, both = 0;
+    for (int64_t n = 1;; ++n) {
+      CopySite(prepared_, work);
+      FaultEnv env(Env::Default());
+      spec.nth = n;
+      env.Arm(spec);
+      Outcome o;
+      {
+        Context ctx = MakeContext(&env, work);
+        o = rekey(ctx, work);
+      }
+      if (env.injected() == 0) {
+        EXPECT_TRUE(o.status.ok()) << "rekey N=" << n << ": " << o.status.message();
+        break;
+      }
+      ++points;
+      std::string at = "rekey with a fault at I/O point " + std::to_string(n) + " (" +
+                       env.first_injected_message() + ")";
+      if (!o.status.ok()) {
+        EXPECT_FALSE(o.status.message().empty()) << at;
+      }
+      bool by_old = opens(work, Key::kOld), by_new = opens(work, Key::kNew);
+      EXPECT_TRUE(by_old || by_new) << at << ": neither key opens the archive";
+      if (by_old && by_new) ++both;
+      else if (by_old) ++old_key;
+      else if (by_new) ++new_key;
+      Key k = by_old ? Key::kOld : Key::kNew;
+      Context clean_ctx = MakeContext(Env::Default(), work, k);
+      Outcome noop = Ingest(clean_ctx, IngestOptions{{samples_.front()}});
+      EXPECT_TRUE(noop.status.ok()) << at << ": recovery: " << noop.status.message();
+      Outcome v = Verify(clean_ctx, VerifyOptions{true});
+      EXPECT_TRUE(v.status.ok()) << at << ": verify --deep: " << v.status.message();
+      EXPECT_EQ(Snapshot(work, k), before) << at << ": the archive's content changed";
+      // The same command (old key, new key), run again cleanly, finishes the job or reports
+      // that it is done.
+      Context rerun_ctx = MakeContext(Env::Default(), work, Key::kOld);
+      Outcome again = rekey(rerun_ctx, work);
+      EXPECT_TRUE(again.status.ok()) << at << ": re-run: " << again.status.message();
+      EXPECT_FALSE(opens(work, Key::kOld)) << at << ": the old key still opens the archive";
+      EXPECT_TRUE(opens(work, Key::kNew)) << at << ": the new key does not open the archive";
+      Context new_ctx = MakeContext(Env::Default(), work, Key::kNew);
+      Outcome v2 = Verify(new_ctx, VerifyOptions{true});
+      EXPECT_TRUE(v2.status.ok()) << at << ": verify --deep after the re-run: "
+                                  << v2.status.message();
+      EXPECT_EQ(Snapshot(work, Key::kNew), before) << at << ": content after the re-run";
+      if (n > 10000) {
+        ADD_FAILURE() << "rekey: the loop does not end";
+        break;
+      }
+    }
+    fs::remove_all(work.root);
+    std::cout << "[fault loop] rekey (" << FaultOpName(spec.op) << ", "
+              << (spec.repeat == FaultRepeat::kOnce ? "once" : "persistent") << "): " << points
+              << " I/O points covered; afterwards " << old_key << " opened with the old key only, "
+              << both << " with either (rekey in progress), " << new_key
+              << " with the new key only" << std::endl;
     return points;
   }
 
@@ -424,6 +534,10 @@ TEST_F(FaultLoop, SweepRecoveryEveryIoPoint) {
   EXPECT_GT(RunRecoveryLoop("sweep", SweepSome(), kOnceEio), 0);
   EXPECT_GT(RunRecoveryLoop("sweep", SweepSome(), kDeadDisk), 0);
 }
+
+TEST_F(FaultLoop, RekeyEveryIoPointOnce) { EXPECT_GT(RunRekeyLoop(kOnceEio), 0); }
+
+TEST_F(FaultLoop, RekeyEveryIoPointDeadDisk) { EXPECT_GT(RunRekeyLoop(kDeadDisk), 0); }
 
 // The sweep above must exercise both compaction paths: a segment that dies whole and one that
 // is rewritten with its surviving entries.

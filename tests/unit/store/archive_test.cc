@@ -166,13 +166,14 @@ TEST_F(ArchiveTest, RecoveryRemovesUnreferencedSegmentsAndTempFiles) {
   std::ofstream(dir_ + "/segments/0000000000000100.seg.tmp") << "half";
   std::ofstream(dir_ + "/tmp/abc.spool") << "spool";
   {
-    auto r = Archive::Open(env_, dir_, key_, Access::kRead, 100);
+    auto r = Archive::Open(env_, dir_, key_, Access::kInspect, 100);
     std::vector<std::string> problems;
     int64_t n = 0;
     ASSERT_TRUE(r.value()->VerifyStorage(&problems, &n).ok());
     EXPECT_EQ(problems.size(), 3u);
+    EXPECT_TRUE(r.value()->NeedsRecovery().value());
   }
-  auto a = OpenW();  // a writer recovers
+  auto a = Archive::Open(env_, dir_, key_, Access::kRead, 100).value();  // even a reader recovers
   std::vector<std::string> problems;
   int64_t n = 0;
   ASSERT_TRUE(a->VerifyStorage(&problems, &n).ok());
