@@ -41,7 +41,7 @@ run_tsan() {
     DAVAULT_CMAKE_ARGS="-DDAVAULT_SANITIZE=thread" "$ROOT/tools/setup.sh"
   echo "sanitize: tsan build took $((SECONDS - t0)) s" >&2
   t0=$SECONDS
-  local tests="${DAVAULT_TSAN_TESTS:-^(base|client|compliance|gen)|^Env|^FaultEnv|^FaultLoop|^Hostile|^DataAccess|^FakeServer|^OAuth|^integration\.(samples_pull|pull_faults|concurrency|kill_matrix|bench_smoke)$}"
+  local tests="${DAVAULT_TSAN_TESTS:-^(Env|FaultEnv|FakeServerTest|DataAccessTest|DataAccess|ClientRetryTest|RetryPolicyTest|RetryAfterTest|NonceCache|OAuth1|VerifyOAuth1Test|OAuth1Provider|HostileListing|HostilePull)\.|^integration\.(samples_pull|pull_faults|concurrency|kill_matrix)\$}"
   (cd "$ROOT/build-tsan" && ctest --output-on-failure -j"$JOBS" --timeout 1800 -R "$tests")
   echo "sanitize: tsan tests took $((SECONDS - t0)) s" >&2
 }

@@ -9,14 +9,22 @@ namespace davault {
 
 std::string FaultOpName(FaultOp op) {
   switch (op) {
-    case FaultOp::kOpen: return "open";
-    case FaultOp::kRead: return "read";
-    case FaultOp::kWrite: return "write";
-    case FaultOp::kSync: return "fsync";
-    case FaultOp::kClose: return "close";
-    case FaultOp::kRename: return "rename";
-    case FaultOp::kRemove: return "remove";
-    case FaultOp::kAny: return "any";
+    case FaultOp::kOpen:
+      return "open";
+    case FaultOp::kRead:
+      return "read";
+    case FaultOp::kWrite:
+      return "write";
+    case FaultOp::kSync:
+      return "fsync";
+    case FaultOp::kClose:
+      return "close";
+    case FaultOp::kRename:
+      return "rename";
+    case FaultOp::kRemove:
+      return "remove";
+    case FaultOp::kAny:
+      return "any";
   }
   return "unknown";
 }
@@ -43,7 +51,8 @@ struct FaultEnv::State {
     bool fail = spec.repeat == FaultRepeat::kPersistent ? n >= spec.nth : n == spec.nth;
     if (!fail) return Status::Ok();
     int err = spec.error == FaultError::kEnospc ? ENOSPC : EIO;
-    std::string m = std::string(what) + " " + path + ": " + std::strerror(err) + " [injected fault]";
+    std::string m =
+        std::string(what) + " " + path + ": " + std::strerror(err) + " [injected fault]";
     if (injected++ == 0) first_message = m;
     if (torn != nullptr) *torn = spec.torn == TornWrite::kHalf;
     return Status::Failed(m);

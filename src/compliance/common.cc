@@ -223,7 +223,13 @@ Result<store::AuditRow> AuditAndCommitRow(store::Archive& a, const std::string& 
   audit::AuditLog log(&a);
   DV_ASSIGN_OR_RETURN(store::AuditRow row, log.Append(event, body.dump()));
   DV_RETURN_IF_ERROR(a.Commit());
-  DV_RETURN_IF_ERROR(log.Anchor(row));
+  // From here on the change is durable: a failing anchor must not read as if it were not.
+  Status anchored = log.Anchor(row);
+  if (!anchored.ok())
+    return Status(anchored.code(), event + " was committed as audit entry " +
+                                       std::to_string(row.seq) +
+                                       ", but the audit anchor was not updated (" +
+                                       anchored.message() + ")");
   return row;
 }
 

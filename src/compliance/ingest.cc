@@ -148,7 +148,8 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
   audit::AuditLog log(a_);
   DV_ASSIGN_OR_RETURN(store::AuditRow row, log.Append("ingest", body.dump()));
   DV_RETURN_IF_ERROR(batch->Commit(n));
-  DV_RETURN_IF_ERROR(log.Anchor(row));
+  // The file is in the archive from here on, whatever the anchor does: count it as ingested.
+  Status anchored = log.Anchor(row);
   ++counters->files_ingested;
   counters->records_ingested += local.records_ingested;
   counters->records_duplicate += local.records_duplicate;
@@ -163,6 +164,11 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
              std::to_string(local.records_ingested) + " new, " +
              std::to_string(local.records_duplicate) + " copies, " +
              std::to_string(local.records_suppressed) + " suppressed)");
+  if (!anchored.ok())
+    return Status(anchored.code(), name + " was ingested (audit entry " +
+                                       std::to_string(row.seq) +
+                                       "), but the audit anchor was not updated (" +
+                                       anchored.message() + ")");
   return Status::Ok();
 }
 

@@ -200,8 +200,13 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   IngestCounters c;
   Json per_type = Json::object();
   Status first_error;
+  // A listing of 100,000 failing files must not hold 100,000 messages (memory stays bounded):
+  // the first kMaxErrorDetails are kept and shown, the rest counted; files_failed names all.
+  constexpr size_t kMaxErrorDetails = 100;
+  int64_t errors_total = 0;
   auto note_error = [&](const Status& e) {
-    c.errors.push_back({{"error", e.message()}});
+    ++errors_total;
+    if (c.errors.size() < kMaxErrorDetails) c.errors.push_back({{"error", e.message()}});
     if (first_error.ok()) first_error = e;
   };
   for (format::DataType type : types) {
@@ -264,6 +269,8 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
   c.ToJson(&res);
+  const int64_t errors_omitted = errors_total - static_cast<int64_t>(c.errors.size());
+  if (errors_omitted > 0) res["errors_omitted"] = errors_omitted;
   res["types"] = per_type;
   res["retries"] = dac.retries_used();
   // A pull that changed nothing leaves no trace: the archive stays byte-for-byte as it was.
@@ -278,14 +285,18 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
                             {"records_suppressed", c.records_suppressed}});
   if (!s.ok()) return fail(s);
   // Every error on its own line when there are several; one error is the final status line.
-  if (c.errors.size() > 1 && ctx.log)
+  if (errors_total > 1 && ctx.log) {
     for (const auto& e : c.errors) ctx.log("error: " + e["error"].get<std::string>());
+    if (errors_omitted > 0)
+      ctx.log("error: ... and " + std::to_string(errors_omitted) +
+              " more errors (files_failed names every failed file)");
+  }
   if (!first_error.ok())
     out.status = Status(
         Code::kFailed,
         first_error.message() +
-            (c.errors.size() > 1 ? " (and " + std::to_string(c.errors.size() - 1) + " more errors)"
-                                 : ""));
+            (errors_total > 1 ? " (and " + std::to_string(errors_total - 1) + " more errors)"
+                              : ""));
   return out;
 }
 

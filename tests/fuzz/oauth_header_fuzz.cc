@@ -11,8 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto params = client::ParseAuthorizationHeader(header);
   if (!params.ok()) {
     // Never echoes the input back.
-    if (size >= 8 && params.status().message().find(header) != std::string::npos)
-      __builtin_trap();
+    if (size >= 8 && params.status().message().find(header) != std::string::npos) __builtin_trap();
     return 0;
   }
   if (params.value().size() > 64 || size > 16 * 1024) __builtin_trap();

@@ -158,6 +158,8 @@ eq "100,000-entry listing pull exit (every download fails)" 1 "$RC"
 eq "100,000 entries listed" 100000 "$(j '.types.survey.files_listed')"
 eq "100,000 downloads failed" 100000 "$(j '.files_failed | length')"
 eq "nothing ingested" 0 "$(j .files_ingested)"
+eq "error details are bounded" 100 "$(j '.errors | length')"
+eq "the rest are counted" 99900 "$(j .errors_omitted)"
 contains "the failures are named" "Survey.1793491200000.1793494800000.part-00000-0.gz" "$ERR"
 # Measured ~300 MB: the listing is parsed as one nlohmann DOM and 100,000 failures are kept for
 # the report; a streaming listing parser would bound this by the entry, not the listing.

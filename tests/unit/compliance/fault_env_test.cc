@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 namespace davault {
 namespace {
@@ -31,13 +33,13 @@ TEST(FaultEnv, CountsEachKind) {
   ASSERT_TRUE(env.Rename(p, p + "2").ok());
   EXPECT_EQ(ReadFileToString(&env, p + "2").value(), "hello world");
   ASSERT_TRUE(env.Remove(p + "2").ok());
-  EXPECT_EQ(env.count(FaultOp::kOpen), 2);   // create + open for reading
+  EXPECT_EQ(env.count(FaultOp::kOpen), 2);  // create + open for reading
   EXPECT_EQ(env.count(FaultOp::kWrite), 2);
-  EXPECT_EQ(env.count(FaultOp::kSync), 2);   // file + directory
+  EXPECT_EQ(env.count(FaultOp::kSync), 2);  // file + directory
   EXPECT_EQ(env.count(FaultOp::kClose), 1);
   EXPECT_EQ(env.count(FaultOp::kRename), 1);
   EXPECT_EQ(env.count(FaultOp::kRemove), 1);
-  EXPECT_EQ(env.count(FaultOp::kRead), 2);   // one read with data, one at the end
+  EXPECT_EQ(env.count(FaultOp::kRead), 2);  // one read with data, one at the end
   EXPECT_EQ(env.count(FaultOp::kAny), 11);
   EXPECT_EQ(env.injected(), 0);
   std::filesystem::remove_all(dir);
@@ -53,8 +55,8 @@ TEST(FaultEnv, FailsTheNthOperationOfAKindOnce) {
   Status s = f.value()->Append("2");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), Code::kFailed);
-  EXPECT_EQ(s.message(), "cannot write " + JoinPath(dir, "a") +
-                             ": Input/output error [injected fault]");
+  EXPECT_EQ(s.message(),
+            "cannot write " + JoinPath(dir, "a") + ": Input/output error [injected fault]");
   EXPECT_TRUE(f.value()->Append("3").ok());
   EXPECT_EQ(env.injected(), 1);
   EXPECT_EQ(env.first_injected_message(), s.message());
@@ -111,6 +113,25 @@ TEST(FaultEnv, CountingStartsWhenArmedAndResets) {
   EXPECT_EQ(env.injected(), 0);
   EXPECT_TRUE(env.RemoveDir(JoinPath(dir, "d1")).ok());
   EXPECT_EQ(env.count(FaultOp::kRemove), 1);
+  std::filesystem::remove_all(dir);
+}
+
+// The pull's downloads may run on several threads: counters and the armed fault are shared.
+TEST(FaultEnv, CountsOperationsFromManyThreads) {
+  std::string dir = TempDir();
+  FaultEnv env(Env::Default());
+  env.Arm({FaultOp::kRemove, 2500, FaultError::kEio, FaultRepeat::kOnce, TornWrite::kNone});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&env, &dir, t] {
+      for (int i = 0; i < 1000; ++i)
+        (void)env.Remove(JoinPath(dir, "missing-" + std::to_string(t) + "-" + std::to_string(i)));
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(env.count(FaultOp::kRemove), 4000);
+  EXPECT_EQ(env.count(FaultOp::kAny), 4000);
+  EXPECT_EQ(env.injected(), 1);
+  EXPECT_NE(env.first_injected_message().find("[injected fault]"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -42,7 +42,6 @@ Outcome PendingWork(Context& ctx) {
   return o;
 }
 
-
 namespace fs = std::filesystem;
 
 constexpr char kPlantedEmail[] = "dana.reyes@example.test";
@@ -98,8 +97,8 @@ Context MakeContext(Env* env, const Site& site, Key key = Key::kOld) {
 // latter is checked by Verify.
 std::string Snapshot(const Site& site, Key key = Key::kOld) {
   Context ctx = MakeContext(Env::Default(), site, key);
-  auto opened = store::Archive::Open(Env::Default(), ctx.archive_dir, ctx.key,
-                                     store::Access::kRead, 2000);
+  auto opened =
+      store::Archive::Open(Env::Default(), ctx.archive_dir, ctx.key, store::Access::kRead, 2000);
   if (!opened.ok()) return "cannot open: " + opened.status().message();
   store::Archive& a = *opened.value();
   Json snap;
@@ -150,11 +149,11 @@ void CopySite(const Site& from, const Site& to) {
 using Operation = std::function<Outcome(Context&)>;
 
 struct LoopResult {
-  int64_t points = 0;      // runs in which the fault was reached
-  int64_t failed = 0;      // of those, runs that returned an error
-  int64_t before = 0;      // runs that left the before-state
-  int64_t after = 0;       // runs that left the after-state
-  int64_t total_ops = 0;   // I/O operations of the clean run
+  int64_t points = 0;           // runs in which the fault was reached
+  int64_t failed = 0;           // of those, runs that returned an error
+  int64_t before = 0;           // runs that left the before-state
+  int64_t after = 0;            // runs that left the after-state
+  int64_t total_ops = 0;        // I/O operations of the clean run
   int64_t needed_recovery = 0;  // runs that left interrupted work for recovery
 };
 
@@ -255,7 +254,8 @@ class FaultLoop : public ::testing::Test {
       if (Verbose())
         std::cout << "  N=" << n << " " << env.first_injected_message() << " -> "
                   << (o.status.ok() ? "ok" : o.status.message())
-                  << (pre.status.ok() ? "" : " [verify before recovery: " + pre.status.message() + "]")
+                  << (pre.status.ok() ? ""
+                                      : " [verify before recovery: " + pre.status.message() + "]")
                   << std::endl;
       // The next writer recovers: a no-op ingest of a file the archive already holds.
       Outcome noop = Ingest(clean_ctx, IngestOptions{{samples_.front()}});
@@ -288,10 +288,10 @@ class FaultLoop : public ::testing::Test {
               << (spec.repeat == FaultRepeat::kOnce ? "once" : "persistent") << ", "
               << (spec.error == FaultError::kEio ? "EIO" : "ENOSPC")
               << (spec.torn == TornWrite::kHalf ? ", torn writes" : "") << "): " << lr.points
-              << " I/O points covered (clean run: " << lr.total_ops << " operations); "
-              << lr.failed << " runs failed cleanly, " << lr.before << " left the before-state, "
-              << lr.after << " the after-state, " << lr.needed_recovery
-              << " needed the next writer's recovery" << std::endl;
+              << " I/O points covered (clean run: " << lr.total_ops << " operations); " << lr.failed
+              << " runs failed cleanly, " << lr.before << " left the before-state, " << lr.after
+              << " the after-state, " << lr.needed_recovery << " needed the next writer's recovery"
+              << std::endl;
     return lr;
   }
 
@@ -407,9 +407,12 @@ class FaultLoop : public ::testing::Test {
       }
       bool by_old = opens(work, Key::kOld), by_new = opens(work, Key::kNew);
       EXPECT_TRUE(by_old || by_new) << at << ": neither key opens the archive";
-      if (by_old && by_new) ++both;
-      else if (by_old) ++old_key;
-      else if (by_new) ++new_key;
+      if (by_old && by_new)
+        ++both;
+      else if (by_old)
+        ++old_key;
+      else if (by_new)
+        ++new_key;
       Key k = by_old ? Key::kOld : Key::kNew;
       Context clean_ctx = MakeContext(Env::Default(), work, k);
       Outcome noop = Ingest(clean_ctx, IngestOptions{{samples_.front()}});
@@ -426,8 +429,8 @@ class FaultLoop : public ::testing::Test {
       EXPECT_TRUE(opens(work, Key::kNew)) << at << ": the new key does not open the archive";
       Context new_ctx = MakeContext(Env::Default(), work, Key::kNew);
       Outcome v2 = Verify(new_ctx, VerifyOptions{true});
-      EXPECT_TRUE(v2.status.ok()) << at << ": verify --deep after the re-run: "
-                                  << v2.status.message();
+      EXPECT_TRUE(v2.status.ok()) << at
+                                  << ": verify --deep after the re-run: " << v2.status.message();
       EXPECT_EQ(Snapshot(work, Key::kNew), before) << at << ": content after the re-run";
       if (n > 10000) {
         ADD_FAILURE() << "rekey: the loop does not end";
@@ -438,8 +441,8 @@ class FaultLoop : public ::testing::Test {
     std::cout << "[fault loop] rekey (" << FaultOpName(spec.op) << ", "
               << (spec.repeat == FaultRepeat::kOnce ? "once" : "persistent") << "): " << points
               << " I/O points covered; afterwards " << old_key << " opened with the old key only, "
-              << both << " with either (rekey in progress), " << new_key
-              << " with the new key only" << std::endl;
+              << both << " with either (rekey in progress), " << new_key << " with the new key only"
+              << std::endl;
     return points;
   }
 
@@ -538,6 +541,45 @@ TEST_F(FaultLoop, SweepRecoveryEveryIoPoint) {
 TEST_F(FaultLoop, RekeyEveryIoPointOnce) { EXPECT_GT(RunRekeyLoop(kOnceEio), 0); }
 
 TEST_F(FaultLoop, RekeyEveryIoPointDeadDisk) { EXPECT_GT(RunRekeyLoop(kDeadDisk), 0); }
+
+// Regression: an audit anchor that cannot be updated after the commit used to make erase and
+// ingest report a plain I/O error, as if nothing had happened, although the erasure (or the
+// file) was committed. The message now says what was committed, and ingest counts the file.
+TEST_F(FaultLoop, AnchorFailureAfterCommitSaysWhatWasCommitted) {
+  Site s{root_ + "/anchor-regression"};
+  CopySite(prepared_, s);
+  Context ctx = MakeContext(Env::Default(), s);
+  ::setenv("DAVAULT_AUDIT_ANCHOR", (s.root + "/no-such-dir/anchor").c_str(), 1);
+  Outcome i = IngestNewFile(files_.back())(ctx);
+  ASSERT_FALSE(i.status.ok());
+  EXPECT_NE(i.status.message().find(fs::path(files_.back()).filename().string() +
+                                    " was ingested (audit entry "),
+            std::string::npos)
+      << i.status.message();
+  EXPECT_EQ(i.result["files_ingested"], 1);
+  EXPECT_GT(i.result["records_ingested"].get<int64_t>(), 0);
+  Outcome e = ErasePlanted()(ctx);
+  ASSERT_FALSE(e.status.ok());
+  EXPECT_EQ(e.status.code(), Code::kFailed);
+  EXPECT_NE(e.status.message().find("erase was committed as audit entry "), std::string::npos)
+      << e.status.message();
+  EXPECT_NE(e.status.message().find("but the audit anchor was not updated (cannot update audit "
+                                    "anchor: cannot create " +
+                                    s.root + "/no-such-dir/anchor.tmp"),
+            std::string::npos)
+      << e.status.message();
+  // With a working anchor: the erasure and the file are there, and the archive verifies.
+  Context ok_ctx = MakeContext(Env::Default(), s);
+  Outcome f = Find(ok_ctx, FindOptions{{std::string("email:") + kPlantedEmail}, false});
+  ASSERT_TRUE(f.status.ok()) << f.status.message();
+  EXPECT_EQ(f.result["count"], 0);
+  Outcome again = IngestNewFile(files_.back())(ok_ctx);
+  ASSERT_TRUE(again.status.ok()) << again.status.message();
+  EXPECT_EQ(again.result["files_skipped"], 1);
+  Outcome v = Verify(ok_ctx, VerifyOptions{true});
+  EXPECT_TRUE(v.status.ok()) << v.status.message();
+  fs::remove_all(s.root);
+}
 
 // The sweep above must exercise both compaction paths: a segment that dies whole and one that
 // is rewritten with its surviving entries.

@@ -189,6 +189,40 @@ TEST_F(HostilePull, UnsafeNameFailsThePullAndWritesNothing) {
   EXPECT_EQ(server.downloads(), 0);
 }
 
+// Regression: a pull kept one error message per failed file, so a listing of 100,000 files
+// whose downloads failed held (and printed) 100,000 messages: over 300 MB. Now the first 100
+// are kept and the rest counted; files_failed still names every file.
+TEST_F(HostilePull, ManyFailedDownloadsKeepBoundedErrorDetails) {
+  ListingServer server;
+  std::vector<std::string> names;
+  char buf[96];
+  for (int i = 0; i < 150; ++i) {
+    std::snprintf(buf, sizeof buf, "Engagement.1469466000000.1469469600000.part-%05d-0.gz", i);
+    names.push_back(buf);
+  }
+  server.SetListing(names);
+  PullOptions p;
+  p.account = kAccount;
+  p.base_url = server.base();
+  p.types = {"engagement"};
+  p.from_ms = kScope;
+  p.to_ms = kScope + 3600000;
+  std::vector<std::string> log;
+  ctx_.log = [&](const std::string& line) { log.push_back(line); };
+  Outcome o = Pull(ctx_, p);
+  ASSERT_FALSE(o.status.ok());
+  EXPECT_EQ(server.downloads(), 150);
+  EXPECT_EQ(o.result["files_failed"].size(), 150u);
+  EXPECT_EQ(o.result["files_failed"][149], names[149]);
+  EXPECT_EQ(o.result["errors"].size(), 100u);
+  EXPECT_EQ(o.result["errors_omitted"], 50);
+  EXPECT_NE(o.status.message().find("(and 149 more errors)"), std::string::npos)
+      << o.status.message();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back(), "error: ... and 50 more errors (files_failed names every failed file)");
+  EXPECT_TRUE(fs::is_empty(ctx_.archive_dir + "/tmp"));
+}
+
 long PeakRssKb() {
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
@@ -229,15 +263,14 @@ TEST(HostileListing, HundredThousandEntriesInBoundedMemory) {
     auto files = client->List(format::DataType::kEngagement, kScope, kScope + 3600000);
     ASSERT_TRUE(files.ok()) << files.status().message();
     ASSERT_EQ(files.value().size(), 100000u);
-    EXPECT_EQ(files.value().back().name,
-              "Engagement.1469466000000.1469469600000.part-99999-0.gz");
+    EXPECT_EQ(files.value().back().name, "Engagement.1469466000000.1469469600000.part-99999-0.gz");
     EXPECT_EQ(files.value().back().scope_start_ms, kScope);
   }
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   long peak = PeakRssKb();
-  std::cout << "[hostile listing] 100,000 entries: peak RSS " << peak / 1024 << " MiB (before: "
-            << before / 1024 << " MiB)" << std::endl;
+  std::cout << "[hostile listing] 100,000 entries: peak RSS " << peak / 1024
+            << " MiB (before: " << before / 1024 << " MiB)" << std::endl;
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define DV_SANITIZED 1
@@ -245,7 +278,8 @@ TEST(HostileListing, HundredThousandEntriesInBoundedMemory) {
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(DV_SANITIZED)
   std::cout << "[hostile listing] built with a sanitizer: its allocator's overhead makes the "
-               "memory bound meaningless here; not checked" << std::endl;
+               "memory bound meaningless here; not checked"
+            << std::endl;
 #else
   EXPECT_LT(peak, 200 * 1024) << "KiB";
 #endif
