@@ -198,6 +198,15 @@ Result<SubjectClosure> Close(store::Archive& a, const std::vector<Subject>& subj
   return c;
 }
 
+Json LinksJson(const std::vector<Link>& links) {
+  Json out = Json::array();
+  for (const auto& l : links)
+    out.push_back({{"kind", identity::KindName(static_cast<identity::Kind>(l.kind))},
+                   {"id", l.id},
+                   {"why", l.why}});
+  return out;
+}
+
 Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64_t at) {
   std::map<int64_t, policy::HoldInfo> held;
   DV_ASSIGN_OR_RETURN(auto holds, a.ListHolds());

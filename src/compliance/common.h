@@ -58,6 +58,9 @@ struct SubjectClosure {
 Result<SubjectClosure> Close(store::Archive& a, const std::vector<Subject>& subjects, bool expand,
                              int max_emails_per_link);
 
+// followed / not_followed as the JSON results show them (kind, pseudonym, why).
+Json LinksJson(const std::vector<Link>& links);
+
 // Records under a hold that is active at `at` (not released, no end or an end after `at`).
 Result<std::map<int64_t, policy::HoldInfo>> HeldRecords(store::Archive& a, int64_t at);
 

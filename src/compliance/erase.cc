@@ -60,14 +60,6 @@ Result<ErasePlan> MakePlan(store::Archive& a, const std::vector<Subject>& subjec
   return p;
 }
 
-Json LinksJson(const std::vector<Link>& links) {
-  Json out = Json::array();
-  for (const auto& l : links)
-    out.push_back({{"kind", identity::KindName(static_cast<identity::Kind>(l.kind))},
-                   {"id", l.id},
-                   {"why", l.why}});
-  return out;
-}
 
 }  // namespace
 

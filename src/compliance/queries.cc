@@ -10,14 +10,6 @@
 namespace davault::compliance {
 namespace {
 
-Json LinksJson(const std::vector<Link>& links) {
-  Json out = Json::array();
-  for (const auto& l : links)
-    out.push_back({{"kind", identity::KindName(static_cast<identity::Kind>(l.kind))},
-                   {"id", l.id},
-                   {"why", l.why}});
-  return out;
-}
 
 Json MatchJson(const store::Match& m) {
   Json kinds = Json::array(), fields = Json::array();
