@@ -52,6 +52,7 @@ failed=()
 for t in "${TARGETS[@]}"; do
   work="$BUILD/corpus/$t"
   art="$BUILD/artifacts/$t"
+  rm -rf "$art"  # findings of an earlier run are not this run's
   mkdir -p "$work" "$art"
   echo "fuzz: $t for ${SECONDS_EACH}s" >&2
   set +e

@@ -67,9 +67,10 @@ class Parser {
 
  private:
   Result<int64_t> Integer(const toml::node& node, const std::string& what) const {
-    std::optional<int64_t> v = node.value<int64_t>();
-    if (!node.is_integer() || !v) return Error(node, "'" + what + "' must be an integer");
-    return *v;
+    // Checked first: value<int64_t>() converts a float, which is undefined behaviour when it
+    // is out of range (found by fuzzing the retention policy parser).
+    if (!node.is_integer()) return Error(node, "'" + what + "' must be an integer");
+    return node.as_integer()->get();
   }
 
   Result<std::string> String(const toml::node& node, const std::string& what) const {

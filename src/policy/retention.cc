@@ -73,7 +73,9 @@ Result<RetentionPolicy> ParseRetentionPolicy(std::string_view text,
       if (tt == nullptr) return bad("[types." + std::string(key.str()) + "] must be a table");
       TypeRetention r;
       if (auto d = (*tt)["days"]; d) {
-        auto v = d.value<int64_t>();
+        // value_exact: only an integer. value<int64_t>() would convert a float, and one out of
+        // range (days = 6e37, found by fuzzing) is undefined behaviour.
+        auto v = d.value_exact<int64_t>();
         if (!v || *v < 1 || *v > 36500) return bad(std::string(t->name) + ".days must be 1..36500");
         r.days = *v;
       }

@@ -1,8 +1,10 @@
-// The I/O fault loop: ingest, erase and sweep run with a failure injected at every I/O point in
-// turn (N = 1, 2, 3, ... until a run no longer reaches the fault). After every run the result
-// is a success or a clear error, the next writer's recovery leaves an archive that passes
-// verify --deep, and the archive holds exactly the state before or the state after the
-// operation, never anything in between. SQLite's own I/O is not covered (see README "Testing").
+// The I/O fault loop: ingest, erase, sweep and rekey run with a failure injected at every I/O
+// point in turn (N = 1, 2, 3, ... until a run no longer reaches the fault). After every run the
+// result is a success or a clear error, the next command's recovery leaves an archive that
+// passes verify --deep, and the archive holds exactly the state before or the state after the
+// operation, never anything in between; the recovery itself is failed at every point too.
+// SQLite's own I/O is not covered (see README "Testing"). DAVAULT_FAULT_VERBOSE=1 prints every
+// point; DAVAULT_FAULT_TMPDIR moves the scratch archives (default /dev/shm, else /tmp).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -154,6 +156,7 @@ struct LoopResult {
   int64_t before = 0;           // runs that left the before-state
   int64_t after = 0;            // runs that left the after-state
   int64_t total_ops = 0;        // I/O operations of the clean run
+  std::string by_kind;          // of those, per kind
   int64_t needed_recovery = 0;  // runs that left interrupted work for recovery
 };
 
@@ -218,6 +221,10 @@ class FaultLoop : public ::testing::Test {
       Outcome o = op(ctx);
       EXPECT_TRUE(o.status.ok()) << name << " (clean run): " << o.status.message();
       lr.total_ops = counting.count(FaultOp::kAny);
+      for (FaultOp k : {FaultOp::kOpen, FaultOp::kRead, FaultOp::kWrite, FaultOp::kSync,
+                        FaultOp::kClose, FaultOp::kRename, FaultOp::kRemove})
+        lr.by_kind += (lr.by_kind.empty() ? "" : " ") + FaultOpName(k) + " " +
+                      std::to_string(counting.count(k));
       after = Snapshot(clean);
     }
     EXPECT_NE(before, after) << name << ": the operation changed nothing";
@@ -288,10 +295,10 @@ class FaultLoop : public ::testing::Test {
               << (spec.repeat == FaultRepeat::kOnce ? "once" : "persistent") << ", "
               << (spec.error == FaultError::kEio ? "EIO" : "ENOSPC")
               << (spec.torn == TornWrite::kHalf ? ", torn writes" : "") << "): " << lr.points
-              << " I/O points covered (clean run: " << lr.total_ops << " operations); " << lr.failed
-              << " runs failed cleanly, " << lr.before << " left the before-state, " << lr.after
-              << " the after-state, " << lr.needed_recovery << " needed the next writer's recovery"
-              << std::endl;
+              << " I/O points covered (clean run: " << lr.total_ops << " operations: " << lr.by_kind
+              << "); " << lr.failed << " runs failed cleanly, " << lr.before
+              << " left the before-state, " << lr.after << " the after-state, "
+              << lr.needed_recovery << " left work for recovery" << std::endl;
     return lr;
   }
 

@@ -156,3 +156,29 @@ TEST(IdentifierRulesTest, RulePathSyntax) {
 
 }  // namespace
 }  // namespace davault::policy
+
+// Regression (the same toml++ float conversion the retention fuzzer found): a float where an
+// integer belongs is refused, even one far out of range, instead of being converted.
+namespace davault::policy {
+namespace {
+TEST(IdentifierRulesTest, IntegersMustBeIntegersEvenAHugeFloat) {
+  for (const char* v : {"1e300", "1.0", "-9e40"}) {
+    auto r = ParseIdentifierRules(std::string("version = ") + v +
+                                      "\n[types.Survey]\nnatural_key = [\"conversationId\"]\n"
+                                      "identifiers = []\nfree_text = []\nstructured = []\n",
+                                  "fuzz.toml");
+    ASSERT_FALSE(r.ok()) << v;
+    EXPECT_NE(r.status().message().find("'version' must be an integer"), std::string::npos)
+        << r.status().message();
+  }
+  auto m = ParseIdentifierRules(
+      "version = 1\nmax_emails_per_link = 7e77\n[types.Survey]\nnatural_key = "
+      "[\"conversationId\"]\nidentifiers = []\nfree_text = []\nstructured = []\n",
+      "fuzz.toml");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("'max_emails_per_link' must be an integer"),
+            std::string::npos)
+      << m.status().message();
+}
+}  // namespace
+}  // namespace davault::policy

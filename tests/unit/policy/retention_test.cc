@@ -72,3 +72,20 @@ TEST(RetentionPolicy, EvaluateGivesAReasonForEveryRecord) {
 
 }  // namespace
 }  // namespace davault::policy
+
+// Regression (found by fuzzing): a float for days was converted to an integer, and one out of
+// range ("days = 63333e33") was undefined behaviour inside toml++. Only integers are accepted.
+namespace davault::policy {
+namespace {
+TEST(RetentionPolicy, DaysMustBeAnIntegerEvenAHugeFloat) {
+  for (const char* days : {"63333e33", "30.5", "-1e300", "inf", "nan"}) {
+    auto p = ParseRetentionPolicy(std::string("[types.WebSession]\ndays = ") + days + "\n",
+                                  "fuzz.toml");
+    ASSERT_FALSE(p.ok()) << days;
+    EXPECT_NE(p.status().message().find("WebSession.days must be 1..36500"), std::string::npos)
+        << p.status().message();
+  }
+  EXPECT_TRUE(ParseRetentionPolicy("[types.WebSession]\ndays = 31\n", "ok.toml").ok());
+}
+}  // namespace
+}  // namespace davault::policy
