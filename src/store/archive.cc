@@ -512,6 +512,17 @@ Result<bool> Archive::IsSuppressed(const crypto::Hash& h) {
   return st.Step();
 }
 
+Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::SuppressionList() {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT hash, kind FROM suppression"));
+  std::vector<std::pair<crypto::Hash, uint8_t>> out;
+  while (true) {
+    DV_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.emplace_back(BlobHash(st.Blob(0)), static_cast<uint8_t>(st.Int(1)));
+  }
+  return out;
+}
+
 Result<std::unique_ptr<IngestBatch>> Archive::BeginIngest(const FileMeta& file) {
   DV_RETURN_IF_ERROR(Begin());
   std::unique_ptr<IngestBatch> b(new IngestBatch(this, file));

@@ -183,6 +183,8 @@ class Archive {
   // Starts a transaction for one file; the batch commits or rolls back as a whole.
   Result<std::unique_ptr<IngestBatch>> BeginIngest(const FileMeta& file);
   Result<bool> IsSuppressed(const crypto::Hash& h);
+  // Every keyed fingerprint on the suppression list with its identifier kind.
+  Result<std::vector<std::pair<crypto::Hash, uint8_t>>> SuppressionList();
 
   // --- queries ---
   Result<std::vector<Match>> Find(const std::vector<crypto::Hash>& subjects);
