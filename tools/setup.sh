@@ -13,6 +13,10 @@ PACKAGES=(
   libcpp-httplib-dev libphonenumber-dev libicu-dev libgtest-dev libgmock-dev
   jq curl time
 )
+# Callers add what only they need (tools/check.sh: a browser for the HTML report test, clang
+# for the fuzz targets).
+read -r -a extra <<< "${DAVAULT_EXTRA_PACKAGES:-}"
+PACKAGES+=("${extra[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
