@@ -1,8 +1,11 @@
 // Certificates: canonical JSON, Ed25519 over its bytes, strict re-rendering on verification.
 #include "compliance/certificate.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
+#include "base/time.h"
 #include "compliance/common.h"
 
 namespace davault::compliance {
@@ -28,12 +31,97 @@ std::string SignCertificate(const store::Archive& a, Json doc) {
   return Canonical(doc);
 }
 
+Result<std::string> IssueErasureCertificate(Context& ctx, store::Archive& a,
+                                            const ErasureFacts& f) {
+  DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
+  const store::RequestRow& req = f.request;
+  Json cert = {{"davault_certificate", 1},
+               {"request", req.ref},
+               {"archive_id", a.archive_id_hex()},
+               {"issued_at", FormatTime(ctx.env->NowMillis())},
+               {"received", FormatTime(req.received_ms)},
+               {"deadline", FormatTime(req.extended_deadline_ms.value_or(req.deadline_ms))},
+               {"status", req.status},
+               {"subjects", f.subjects},
+               {"counts_before", f.counts_before},
+               {"counts_after", f.counts_after},
+               {"records_erased", f.records_erased},
+               {"records_held", f.records_held},
+               {"held", f.held},
+               {"storage_files_rewritten", f.storage_files_rewritten
+                                               ? Json(*f.storage_files_rewritten)
+                                               : Json(nullptr)},
+               {"residue_scan",
+                {{"ok", f.records_answering == 0 && f.index_rows_left.value_or(0) == 0},
+                 {"records_answering_to_subjects", f.records_answering}}},
+               {"plan", f.plan_hash},
+               {"audit_entry",
+                {{"seq", f.erase_entry.seq}, {"hash", crypto::ToHex(f.erase_entry.hash)}}},
+               {"tool_version", DAVAULT_VERSION},
+               {"policy_hash", PolicyHash(rules.source_text_hash_input)}};
+  if (f.index_rows_left)
+    cert["residue_scan"]["index_rows_of_erased_records"] = *f.index_rows_left;
+  if (f.completed_by_recovery) cert["completed_by_recovery"] = true;
+  return StoreCertificate(ctx, req.ref, f.erase_entry.seq, SignCertificate(a, cert));
+}
+
+std::string CertificatePath(const std::string& archive_dir, const std::string& request,
+                            int64_t audit_seq) {
+  return JoinPath(JoinPath(archive_dir, "certificates"),
+                  SafeName(request) + "-" + std::to_string(audit_seq) + ".json");
+}
+
+Status CertifyInterruptedErasure(Context& ctx, store::Archive& a) {
+  DV_ASSIGN_OR_RETURN(auto last, a.LastAudit("erase"));
+  if (!last) return Status::Ok();
+  const store::AuditRow& row = *last;
+  Json body = Json::parse(row.body, nullptr, false);
+  if (!body.is_object()) return Status::Ok();  // audit verify reports a damaged entry
+  std::string ref = body.value("request", "");
+  if (ctx.env->Exists(CertificatePath(ctx.archive_dir, ref, row.seq))) return Status::Ok();
+  DV_ASSIGN_OR_RETURN(auto req, a.GetRequest(ref));
+  if (!req) return Status::Ok();
+  ErasureFacts f;
+  f.request = *req;
+  f.subjects = body.value("subjects", Json::array());
+  f.records_erased = body.value("records_erased", int64_t{0});
+  f.records_held = body.value("records_held", int64_t{0});
+  f.plan_hash = body.value("plan", "");
+  f.erase_entry = row;
+  f.completed_by_recovery = true;
+  Json details = Json::parse(req->details, nullptr, false);
+  if (!details.is_object()) details = Json::object();
+  f.counts_before = details.value("per_type", Json::object());
+  std::set<int64_t> held_ids;
+  for (const auto& rec : details.value("held", Json::array())) {
+    std::string t = rec.value("type", "");
+    f.counts_before[t] = f.counts_before.value(t, 0) + 1;
+    f.counts_after[t] = f.counts_after.value(t, 0) + 1;
+    f.held.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
+    held_ids.insert(rec.value("record", int64_t{-1}));
+  }
+  // Verify afresh: nothing but held records may still answer to the subjects.
+  std::vector<crypto::Hash> hashes;
+  for (const auto& h : f.subjects) {
+    if (!h.is_string()) continue;
+    auto hh = HashFromHex(h.get<std::string>());
+    if (hh.ok()) hashes.push_back(hh.value());
+  }
+  DV_ASSIGN_OR_RETURN(auto after, a.Find(hashes));
+  for (const auto& m : after)
+    if (!held_ids.count(m.record_id)) ++f.records_answering;
+  DV_ASSIGN_OR_RETURN(std::string path, IssueErasureCertificate(ctx, a, f));
+  if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
+    ctx.log("issued the certificate of erasure " + req->ref +
+            ", which an interrupted process had not written: " + path);
+  return Status::Ok();
+}
+
 Result<std::string> StoreCertificate(Context& ctx, const std::string& request, int64_t audit_seq,
                                      const std::string& text) {
   std::string dir = JoinPath(ctx.archive_dir, "certificates");
   if (!ctx.env->Exists(dir)) DV_RETURN_IF_ERROR(ctx.env->MakeDir(dir, 0700));
-  std::string path =
-      JoinPath(dir, SafeName(request) + "-" + std::to_string(audit_seq) + ".json");
+  std::string path = CertificatePath(ctx.archive_dir, request, audit_seq);
   DV_RETURN_IF_ERROR(WriteFileAtomically(ctx.env, path, text, 0600));
   return path;
 }

@@ -6,6 +6,7 @@
 
 #include "audit/log.h"
 #include "base/time.h"
+#include "compliance/certificate.h"
 #include "format/data_type.h"
 
 namespace davault::compliance {
@@ -42,7 +43,8 @@ Result<int64_t> Reindex(Context& ctx, store::Archive& a, const policy::Identifie
   return n;
 }
 
-Status RecordRecovery(store::Archive& a) {
+namespace {
+Status RecordRecoveredJournals(store::Archive& a) {
   if (a.recovered_journals().empty()) return Status::Ok();
   // Destruction a crash interrupted was finished by Open: its completion is evidence too.
   Json journals = Json::array();
@@ -50,11 +52,19 @@ Status RecordRecovery(store::Archive& a) {
   DV_RETURN_IF_ERROR(a.Begin());
   return AuditAndCommit(a, "recovery_completed", Json{{"journals", journals}});
 }
+}  // namespace
+
+Status RecordRecovery(Context& ctx, store::Archive& a, bool writer) {
+  DV_RETURN_IF_ERROR(RecordRecoveredJournals(a));
+  // A reader that finished no journal writes nothing, not even a missing certificate.
+  if (writer || !a.recovered_journals().empty()) return CertifyInterruptedErasure(ctx, a);
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access) {
   DV_ASSIGN_OR_RETURN(auto a, store::Archive::Open(ctx.env, ctx.archive_dir, ctx.key, access,
                                                    ctx.lock_timeout_ms));
-  DV_RETURN_IF_ERROR(RecordRecovery(*a));
+  DV_RETURN_IF_ERROR(RecordRecovery(ctx, *a, access == store::Access::kWrite));
   DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
   DV_ASSIGN_OR_RETURN(auto stored, a->GetMeta("index_version"));
   std::string want = IndexVersion(rules);

@@ -24,8 +24,9 @@ extern const char* const kDefaultRetentionPolicy;
 // a writer whose rules differ from the index's re-indexes every record first; a reader refuses,
 // rather than silently missing records indexed under other rules.
 Result<std::unique_ptr<store::Archive>> OpenArchive(Context& ctx, store::Access access);
-// Writes the audit entry for journals that opening the archive finished after a crash.
-Status RecordRecovery(store::Archive& a);
+// Writes the audit entry for journals that opening the archive finished after a crash, and
+// (for a writer, or when a journal was finished) the certificate an interrupted erasure owes.
+Status RecordRecovery(Context& ctx, store::Archive& a, bool writer);
 // "<normalization version>:<identifier policy hash>"
 std::string IndexVersion(const policy::IdentifierRules& rules);
 // Rebuilds every record's identifier rows from its decrypted payloads, in one transaction.

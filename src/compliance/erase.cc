@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "audit/log.h"
+#include "base/crash_point.h"
 #include "base/time.h"
 #include "compliance/certificate.h"
 #include "compliance/common.h"
@@ -204,34 +205,22 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
     before[t] = before.value(t, 0) + 1;
     after_counts[t] = after_counts.value(t, 0) + 1;
   }
-  Json held_list = Json::array();
+  ErasureFacts facts;
+  facts.request = req;
+  facts.subjects = plan.doc["subjects"];
+  facts.counts_before = before;
+  facts.counts_after = after_counts;
   for (const auto& rec : plan.doc["held"])
-    held_list.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
-  Json cert = {{"davault_certificate", 1},
-               {"request", opts.request},
-               {"archive_id", a.archive_id_hex()},
-               {"issued_at", FormatTime(ctx.env->NowMillis())},
-               {"received", FormatTime(req.received_ms)},
-               {"deadline", FormatTime(req.extended_deadline_ms.value_or(req.deadline_ms))},
-               {"status", req.status},
-               {"subjects", plan.doc["subjects"]},
-               {"counts_before", before},
-               {"counts_after", after_counts},
-               {"records_erased", d.deleted.records},
-               {"records_held", static_cast<int64_t>(plan.held.size())},
-               {"held", held_list},
-               {"storage_files_rewritten", d.storage_files_rewritten},
-               {"residue_scan",
-                {{"ok", true},
-                 {"records_answering_to_subjects", remaining},
-                 {"index_rows_of_erased_records", rows_left.value()}}},
-               {"plan", plan.hash},
-               {"audit_entry",
-                {{"seq", erase_row.value().seq}, {"hash", crypto::ToHex(erase_row.value().hash)}}},
-               {"tool_version", DAVAULT_VERSION},
-               {"policy_hash", PolicyHash(rules.value().source_text_hash_input)}};
-  auto cert_path = StoreCertificate(ctx, opts.request, erase_row.value().seq,
-                                    SignCertificate(a, cert));
+    facts.held.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
+  facts.records_erased = d.deleted.records;
+  facts.records_held = static_cast<int64_t>(plan.held.size());
+  facts.storage_files_rewritten = d.storage_files_rewritten;
+  facts.records_answering = remaining;
+  facts.index_rows_left = rows_left.value();
+  facts.plan_hash = plan.hash;
+  facts.erase_entry = erase_row.value();
+  CrashPoint("erase.before_certificate");
+  auto cert_path = IssueErasureCertificate(ctx, a, facts);
   if (!cert_path.ok()) return fail(cert_path.status().Context("cannot write the certificate"));
   res["certificate"] = cert_path.value();
   if (ctx.log && ctx.verbosity != Verbosity::kQuiet)

@@ -31,7 +31,7 @@ Outcome Rekey(Context& ctx, const RekeyOptions& opts) {
     auto again = store::Archive::Open(ctx.env, ctx.archive_dir, opts.new_key, store::Access::kWrite,
                                       ctx.lock_timeout_ms);
     if (!again.ok()) return fail(opened.status());
-    Status rec = RecordRecovery(*again.value());
+    Status rec = RecordRecovery(ctx, *again.value(), /*writer=*/true);
     if (!rec.ok()) return fail(rec);
     auto st = again.value()->GetRekeyState();
     if (!st.ok()) return fail(st.status());

@@ -1274,9 +1274,14 @@ Status Archive::FinishRekeyInTransaction() {
 
 // ------------------------------------------------------------------------------------ audit
 
-Result<std::optional<AuditRow>> Archive::LastAudit() {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT seq, time, event, body, prev, hash, sig FROM "
-                                           "audit ORDER BY seq DESC LIMIT 1"));
+Result<std::optional<AuditRow>> Archive::LastAudit(std::string_view event) {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(event.empty()
+                                                ? "SELECT seq, time, event, body, prev, hash, sig "
+                                                  "FROM audit ORDER BY seq DESC LIMIT 1"
+                                                : "SELECT seq, time, event, body, prev, hash, sig "
+                                                  "FROM audit WHERE event = ? ORDER BY seq DESC "
+                                                  "LIMIT 1"));
+  if (!event.empty()) st.Bind(1, std::string(event));
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<AuditRow>();
   return std::optional<AuditRow>(AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3),

@@ -225,7 +225,8 @@ class Archive {
   Status Checkpoint();
 
   // --- audit rows (the audit module chains and signs them) ---
-  Result<std::optional<AuditRow>> LastAudit();
+  // The newest audit entry, or the newest of one event.
+  Result<std::optional<AuditRow>> LastAudit(std::string_view event = {});
   Status InsertAudit(const AuditRow& row);
   Result<std::vector<AuditRow>> AuditRows(int64_t from_seq = 0);
 

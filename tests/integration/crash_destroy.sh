@@ -38,6 +38,7 @@ eq "the person is in the prepared archive" "$ERASED" "$(j .count)"
 
 # Crash points each command reaches on this archive (any:N counts every point reached).
 POINTS_DESTROY=(destroy.after_index_commit destroy.after_segment destroy.before_journal_close)
+POINTS_ERASE=("${POINTS_DESTROY[@]}" erase.before_certificate)
 POINTS_REKEY=(rekey.after_start rekey.after_batch rekey.before_swap)
 
 # crash_run CMD_NAME HOW: HOW is a crash point, any:N, or random:MS.
@@ -82,6 +83,24 @@ crash_run() {
       eq "$at: kept records" "$AFTER_ERASE" "$(ids)"
       dv --json find --expand "$PERSON"
       eq "$at: erased person found" 0 "$(j .count)"
+      # Every erasure in the audit log has its signed certificate, the interrupted one too.
+      local seq cert certs=0
+      for seq in $(sqlite3 -readonly "$DAVAULT_ARCHIVE/index.db" "SELECT seq FROM audit WHERE event = 'erase'"); do
+        cert="$DAVAULT_ARCHIVE/certificates/RTBF-CRASH-$seq.json"
+        if [ -f "$cert" ]; then
+          dv certificate verify "$cert" --pubkey "$T/pub"
+          eq "$at: certificate of erase entry $seq verifies" 0 "$RC"
+          certs=$((certs + 1))
+        else
+          fail "$at: no certificate for erase entry $seq"
+        fi
+      done
+      [ "$certs" -ge 1 ] && pass || fail "$at: no erase entry"
+      if [ "$how" = destroy.after_index_commit ] || [ "$how" = erase.before_certificate ]; then
+        local recovered
+        recovered="$(cat "$DAVAULT_ARCHIVE"/certificates/*.json | jq -s '[.[] | select(.completed_by_recovery == true and .records_erased > 0 and .residue_scan.ok == true)] | length')"
+        eq "$at: the interrupted erasure's certificate, issued on recovery" 1 "$recovered"
+      fi
       dv --json verify --deep
       ;;
     sweep)
@@ -138,7 +157,8 @@ rm -f "$T/key2"; N_REKEY="$(DAVAULT_NEW_KEY_FILE="$T/key2" count_points "${REKEY
 [ "$N_SWEEP" -ge 3 ] && pass || fail "sweep reaches $N_SWEEP crash points"
 eq "rekey crash points" 26 "$N_REKEY"
 
-run_command erase "$N_ERASE" "${POINTS_DESTROY[@]}"
+fresh; "$DAVAULT" audit pubkey > "$T/pub"
+run_command erase "$N_ERASE" "${POINTS_ERASE[@]}"
 run_command sweep "$N_SWEEP" "${POINTS_DESTROY[@]}"
 run_command rekey "$N_REKEY" "${POINTS_REKEY[@]}"
 eq "kills" $((3 * RUNS)) "$KILLS"
