@@ -41,7 +41,8 @@ json Model(const ReportInput& in) {
       suppressed += Num(b, "suppressed");
       copies += Num(b, "copies");
     } else if (e.event == "erase") {
-      ++erasures;
+      // A held erasure that a sweep completed is the same request, not a new erasure.
+      if (b.value("completed_by", "") != "sweep") ++erasures;
       erased += Num(b, "records_erased");
       erase_held += Num(b, "records_held");
       if (b.contains("per_type") && b["per_type"].is_object())

@@ -21,6 +21,56 @@ std::string SafeName(const std::string& s) {
   return out.substr(0, 80);
 }
 
+
+std::string CertificatePath(const std::string& archive_dir, const std::string& request,
+                            int64_t audit_seq) {
+  return JoinPath(JoinPath(archive_dir, "certificates"),
+                  SafeName(request) + "-" + std::to_string(audit_seq) + ".json");
+}
+
+Status CertifyOne(Context& ctx, store::Archive& a, const store::AuditRow& row, const Json& body) {
+  std::string ref = body.value("request", "");
+  DV_ASSIGN_OR_RETURN(auto req, a.GetRequest(ref));
+  if (!req) return Status::Ok();
+  ErasureFacts f;
+  f.request = *req;
+  f.subjects = body.value("subjects", Json::array());
+  f.records_erased = body.value("records_erased", int64_t{0});
+  f.records_held = body.value("records_held", int64_t{0});
+  f.plan_hash = body.value("plan", "");
+  f.erase_entry = row;
+  f.completed_by_recovery = true;
+  f.completed_by = body.value("completed_by", "");
+  f.counts_before = body.value("per_type", Json::object());
+  if (f.completed_by.empty()) {
+    // An erase entry: the request row holds what its plan kept under holds.
+    Json details = Json::parse(req->details, nullptr, false);
+    if (!details.is_object()) details = Json::object();
+    for (const auto& rec : details.value("held", Json::array())) {
+      std::string t = rec.value("type", "");
+      f.counts_before[t] = f.counts_before.value(t, 0) + 1;
+      f.counts_after[t] = f.counts_after.value(t, 0) + 1;
+      f.held.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
+    }
+  }
+  DV_ASSIGN_OR_RETURN(auto held_ids, HeldRecords(a, ctx.env->NowMillis()));
+  // Verify afresh: nothing but held records may still answer to the subjects.
+  std::vector<crypto::Hash> hashes;
+  for (const auto& h : f.subjects) {
+    if (!h.is_string()) continue;
+    auto hh = HashFromHex(h.get<std::string>());
+    if (hh.ok()) hashes.push_back(hh.value());
+  }
+  DV_ASSIGN_OR_RETURN(auto after, a.Find(hashes));
+  for (const auto& m : after)
+    if (!held_ids.count(m.record_id)) ++f.records_answering;
+  DV_ASSIGN_OR_RETURN(std::string path, IssueErasureCertificate(ctx, a, f));
+  if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
+    ctx.log("issued the certificate of erasure " + req->ref +
+            ", which an interrupted process had not written: " + path);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string SignCertificate(const store::Archive& a, Json doc) {
@@ -61,59 +111,20 @@ Result<std::string> IssueErasureCertificate(Context& ctx, store::Archive& a,
                {"policy_hash", PolicyHash(rules.source_text_hash_input)}};
   if (f.index_rows_left)
     cert["residue_scan"]["index_rows_of_erased_records"] = *f.index_rows_left;
+  if (!f.completed_by.empty()) cert["completed_by"] = f.completed_by;
   if (f.completed_by_recovery) cert["completed_by_recovery"] = true;
   return StoreCertificate(ctx, req.ref, f.erase_entry.seq, SignCertificate(a, cert));
 }
 
-std::string CertificatePath(const std::string& archive_dir, const std::string& request,
-                            int64_t audit_seq) {
-  return JoinPath(JoinPath(archive_dir, "certificates"),
-                  SafeName(request) + "-" + std::to_string(audit_seq) + ".json");
-}
-
 Status CertifyInterruptedErasure(Context& ctx, store::Archive& a) {
-  DV_ASSIGN_OR_RETURN(auto last, a.LastAudit("erase"));
-  if (!last) return Status::Ok();
-  const store::AuditRow& row = *last;
-  Json body = Json::parse(row.body, nullptr, false);
-  if (!body.is_object()) return Status::Ok();  // audit verify reports a damaged entry
-  std::string ref = body.value("request", "");
-  if (ctx.env->Exists(CertificatePath(ctx.archive_dir, ref, row.seq))) return Status::Ok();
-  DV_ASSIGN_OR_RETURN(auto req, a.GetRequest(ref));
-  if (!req) return Status::Ok();
-  ErasureFacts f;
-  f.request = *req;
-  f.subjects = body.value("subjects", Json::array());
-  f.records_erased = body.value("records_erased", int64_t{0});
-  f.records_held = body.value("records_held", int64_t{0});
-  f.plan_hash = body.value("plan", "");
-  f.erase_entry = row;
-  f.completed_by_recovery = true;
-  Json details = Json::parse(req->details, nullptr, false);
-  if (!details.is_object()) details = Json::object();
-  f.counts_before = details.value("per_type", Json::object());
-  std::set<int64_t> held_ids;
-  for (const auto& rec : details.value("held", Json::array())) {
-    std::string t = rec.value("type", "");
-    f.counts_before[t] = f.counts_before.value(t, 0) + 1;
-    f.counts_after[t] = f.counts_after.value(t, 0) + 1;
-    f.held.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
-    held_ids.insert(rec.value("record", int64_t{-1}));
+  DV_ASSIGN_OR_RETURN(auto rows, a.RecentAudit("erase", 64));
+  for (const store::AuditRow& row : rows) {
+    Json body = Json::parse(row.body, nullptr, false);
+    if (!body.is_object()) continue;  // audit verify reports a damaged entry
+    std::string ref = body.value("request", "");
+    if (ctx.env->Exists(CertificatePath(ctx.archive_dir, ref, row.seq))) break;
+    DV_RETURN_IF_ERROR(CertifyOne(ctx, a, row, body));
   }
-  // Verify afresh: nothing but held records may still answer to the subjects.
-  std::vector<crypto::Hash> hashes;
-  for (const auto& h : f.subjects) {
-    if (!h.is_string()) continue;
-    auto hh = HashFromHex(h.get<std::string>());
-    if (hh.ok()) hashes.push_back(hh.value());
-  }
-  DV_ASSIGN_OR_RETURN(auto after, a.Find(hashes));
-  for (const auto& m : after)
-    if (!held_ids.count(m.record_id)) ++f.records_answering;
-  DV_ASSIGN_OR_RETURN(std::string path, IssueErasureCertificate(ctx, a, f));
-  if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
-    ctx.log("issued the certificate of erasure " + req->ref +
-            ", which an interrupted process had not written: " + path);
   return Status::Ok();
 }
 

@@ -33,16 +33,18 @@ struct ErasureFacts {
   std::string plan_hash;
   store::AuditRow erase_entry;  // the audit entry that recorded the erasure
   bool completed_by_recovery = false;
+  std::string completed_by;  // "sweep": a held erasure finished when its hold ended
 };
 
 // Builds, signs and stores the certificate of one erasure; returns its path.
 Result<std::string> IssueErasureCertificate(Context& ctx, store::Archive& a,
                                             const ErasureFacts& facts);
 
-// Issues the certificate of the newest erasure if it has none: a crash after its keys were
+// Issues the certificates the newest erase entries lack: a crash after an erasure's keys were
 // destroyed (its audit entry committed) and before its certificate was written leaves it
-// without one, and only the newest can be in that state, because every command that opens the
-// archive for writing comes here first. The certificate is rebuilt from the audit entry, the
+// without one. Only the entries of the last destructive command can be in that state, because
+// every command that opens the archive for writing comes here first, so the newest entries are
+// checked until one has its certificate. The certificate is rebuilt from the audit entry, the
 // request row and a fresh verification, and marked "completed_by_recovery".
 Status CertifyInterruptedErasure(Context& ctx, store::Archive& a);
 

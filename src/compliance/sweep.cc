@@ -4,6 +4,7 @@
 
 #include "audit/log.h"
 #include "base/time.h"
+#include "compliance/certificate.h"
 #include "compliance/common.h"
 #include "compliance/destroy.h"
 
@@ -114,68 +115,130 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
                        : s);
   }
 
-  // Erasures that waited for a hold: their records are eligible once the hold has ended.
+  // Erasures that waited for a hold: their records are eligible once the hold has ended. Each
+  // one this sweep advances gets an erase entry and a certificate of its own, so the request's
+  // completion is evidenced like any erasure (and the report counts those records under it).
   std::vector<crypto::Hash> pending_suppress;
   std::map<crypto::Hash, uint8_t> pending_kinds;
-  std::vector<store::RequestRow> completed_requests;
+  struct Completion {
+    store::RequestRow req;
+    std::vector<crypto::Hash> hashes;
+    Json per_type = Json::object(), still_held_per_type = Json::object();
+    int64_t freed = 0, still_held = 0;
+  };
+  std::vector<Completion> completions;
+  int64_t freed_total = 0;
   {
     auto reqs = a.ListRequests();
     if (!reqs.ok()) return fail(reqs.status());
     for (auto req : reqs.value()) {
       if (req.kind != "erasure" || req.status != "held") continue;
+      Completion c;
       Json subj = Json::parse(req.subjects, nullptr, false);
-      std::vector<crypto::Hash> hashes;
       if (subj.is_array())
         for (const auto& h : subj) {
+          if (!h.is_string()) continue;
           auto hh = HashFromHex(h.get<std::string>());
-          if (hh.ok()) hashes.push_back(hh.value());
+          if (hh.ok()) c.hashes.push_back(hh.value());
         }
-      auto matches = a.Find(hashes);
+      auto matches = a.Find(c.hashes);
       if (!matches.ok()) return fail(matches.status());
-      int64_t still_held = 0, freed = 0;
       for (const auto& m : matches.value()) {
+        std::string t = TypeName(m.type);
         if (held.value().count(m.record_id)) {
-          ++still_held;
+          ++c.still_held;
+          c.still_held_per_type[t] = c.still_held_per_type.value(t, 0) + 1;
         } else if (std::find(del.begin(), del.end(), m.record_id) == del.end()) {
           del.push_back(m.record_id);
-          ++freed;
+          ++c.freed;
+          c.per_type[t] = c.per_type.value(t, 0) + 1;
         }
       }
-      req.erased += freed;
-      req.held = still_held;
-      if (still_held == 0) {
+      req.erased += c.freed;
+      req.held = c.still_held;
+      if (c.still_held == 0) {
         req.status = "completed";
         req.completed_ms = real_now;
       }
-      completed_requests.push_back(req);
+      freed_total += c.freed;
+      c.req = std::move(req);
+      completions.push_back(std::move(c));
     }
   }
 
   auto destroyed = DestroyInTransaction(a, del, pending_suppress, pending_kinds, "sweep");
   if (!destroyed.ok()) return fail(destroyed.status());
   DestroyResult& d = destroyed.value();
-  for (const auto& req : completed_requests) {
-    Status s = a.PutRequest(req);
+  audit::AuditLog log(&a);
+  std::vector<store::AuditRow> erase_rows;
+  for (auto& c : completions) {
+    Status s = a.PutRequest(c.req);
     if (!s.ok()) return fail(s);
+    if (c.freed == 0 && c.req.status != "completed") continue;
+    Json subjects = Json::parse(c.req.subjects, nullptr, false);
+    Json body = {{"request", c.req.ref},
+                 {"status", c.req.status},
+                 {"subjects", subjects.is_array() ? subjects : Json::array()},
+                 {"plan", c.req.plan_hash},
+                 {"records_erased", c.freed},
+                 {"records_held", c.still_held},
+                 {"per_type", c.per_type},
+                 {"completed_by", "sweep"},
+                 {"journal", d.journal_id}};
+    auto row = log.Append("erase", body.dump());
+    if (!row.ok()) return fail(row.status());
+    erase_rows.push_back(row.value());
   }
   Status s = a.SetMeta("last_sweep_real_ms", std::to_string(real_now));
   if (!s.ok()) return fail(s);
   Json body = {{"as_of", res["as_of"]},
                {"cutoffs", cutoffs},
-               {"records_deleted", d.deleted.records},
+               {"records_deleted", d.deleted.records - freed_total},
                {"records_held", n_held},
                {"records_undatable", n_undatable},
                {"per_type", per_type},
                {"policy_hash", res["policy_hash"]},
                {"held_reasons", held_list},
                {"journal", d.journal_id}};
+  if (freed_total > 0) body["records_erased_for_requests"] = freed_total;
   s = AuditAndCommit(a, "sweep", body);
   if (!s.ok()) return fail(s);
   s = FinishDestruction(a, &d, "sweep_completed", Json{{"as_of", res["as_of"]}});
   if (!s.ok()) return fail(s.Context("records were deleted (keys destroyed) but storage "
                                      "compaction did not finish; the next command will finish it"));
+  // The certificates of the erasures this sweep advanced.
+  Json certificates = Json::array();
+  size_t r = 0;
+  for (auto& c : completions) {
+    if (c.freed == 0 && c.req.status != "completed") continue;
+    ErasureFacts f;
+    f.request = c.req;
+    f.subjects = Json::parse(c.req.subjects, nullptr, false);
+    if (!f.subjects.is_array()) f.subjects = Json::array();
+    f.counts_before = c.per_type;
+    for (auto& [t, n] : c.still_held_per_type.items()) {
+      f.counts_before[t] = f.counts_before.value(t, 0) + n.get<int64_t>();
+      f.counts_after[t] = n;
+    }
+    f.records_erased = c.freed;
+    f.records_held = c.still_held;
+    f.storage_files_rewritten = d.storage_files_rewritten;
+    auto after = a.Find(c.hashes);
+    if (!after.ok()) return fail(after.status());
+    auto held_now = HeldRecords(a, as_of);
+    if (!held_now.ok()) return fail(held_now.status());
+    for (const auto& m : after.value())
+      if (!held_now.value().count(m.record_id)) ++f.records_answering;
+    f.plan_hash = c.req.plan_hash;
+    f.erase_entry = erase_rows[r++];
+    f.completed_by = "sweep";
+    auto path = IssueErasureCertificate(ctx, a, f);
+    if (!path.ok()) return fail(path.status().Context("cannot write the certificate"));
+    certificates.push_back(path.value());
+  }
   res["status"] = "completed";
   res["records_deleted"] = d.deleted.records;
+  if (!certificates.empty()) res["certificates"] = certificates;
   res["files_deleted"] = d.data_files_emptied;
   res["storage_files_rewritten"] = d.storage_files_rewritten;
   if (!held_list.empty()) res["held"] = held_list;

@@ -1274,18 +1274,27 @@ Status Archive::FinishRekeyInTransaction() {
 
 // ------------------------------------------------------------------------------------ audit
 
-Result<std::optional<AuditRow>> Archive::LastAudit(std::string_view event) {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(event.empty()
-                                                ? "SELECT seq, time, event, body, prev, hash, sig "
-                                                  "FROM audit ORDER BY seq DESC LIMIT 1"
-                                                : "SELECT seq, time, event, body, prev, hash, sig "
-                                                  "FROM audit WHERE event = ? ORDER BY seq DESC "
-                                                  "LIMIT 1"));
-  if (!event.empty()) st.Bind(1, std::string(event));
+Result<std::optional<AuditRow>> Archive::LastAudit() {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT seq, time, event, body, prev, hash, sig FROM "
+                                           "audit ORDER BY seq DESC LIMIT 1"));
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<AuditRow>();
   return std::optional<AuditRow>(AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3),
                                           st.Blob(4), st.Blob(5), st.Blob(6)});
+}
+
+Result<std::vector<AuditRow>> Archive::RecentAudit(std::string_view event, int limit) {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT seq, time, event, body, prev, hash, sig FROM "
+                                           "audit WHERE event = ? ORDER BY seq DESC LIMIT ?"));
+  st.Bind(1, std::string(event)).Bind(2, static_cast<int64_t>(limit));
+  std::vector<AuditRow> out;
+  while (true) {
+    DV_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Blob(4), st.Blob(5),
+                           st.Blob(6)});
+  }
+  return out;
 }
 
 Status Archive::InsertAudit(const AuditRow& r) {

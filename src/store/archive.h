@@ -225,8 +225,9 @@ class Archive {
   Status Checkpoint();
 
   // --- audit rows (the audit module chains and signs them) ---
-  // The newest audit entry, or the newest of one event.
-  Result<std::optional<AuditRow>> LastAudit(std::string_view event = {});
+  Result<std::optional<AuditRow>> LastAudit();
+  // The newest `limit` entries of one event, newest first.
+  Result<std::vector<AuditRow>> RecentAudit(std::string_view event, int limit);
   Status InsertAudit(const AuditRow& row);
   Result<std::vector<AuditRow>> AuditRows(int64_t from_seq = 0);
 

@@ -52,12 +52,30 @@ eq "report counts held records of erasures" "$HANA" "$(j .erasure.records_held)"
 dvj hold release "$HOLD"
 dvj hold list
 eq "hold released" released "$(j '.holds[0].state')"
+dvj report --format json
+SWEPT_BEFORE="$(j .sweep.records_deleted)"
+ERASURES_BEFORE="$(j .erasure.erasures)"; ERASED_BEFORE="$(j .erasure.records_erased)"
 dvj sweep
 eq "pending erasure completed by the sweep" "$HANA" "$(j .records_deleted)"
+eq "the sweep issued the erasure's certificate" 1 "$(j '.certificates | length')"
+CERT="$(j '.certificates[0]')"
+eq "certificate: completed by the sweep" sweep "$(jq -r .completed_by "$CERT")"
+eq "certificate: status" completed "$(jq -r .status "$CERT")"
+eq "certificate: records erased" "$HANA" "$(jq -r .records_erased "$CERT")"
+eq "certificate: nothing answers" true "$(jq -r .residue_scan.ok "$CERT")"
+"$DAVAULT" audit pubkey > "$T/hana.pub"
+dv certificate verify "$CERT" --pubkey "$T/hana.pub"
+eq "the sweep's certificate verifies" 0 "$RC"
 dvj find email:hana.held@example.test
 eq "hana gone after release" 0 "$(j .count)"
 dvj requests RTBF-HANA
 eq "request completed" completed "$(j '.requests[0].status')"
+# The completion is evidenced like any erasure: its own erase entry and signed certificate,
+# and the report counts those records under the erasure, not under the retention sweep.
+dvj report --format json
+eq "the completion is not counted as another erasure" "$ERASURES_BEFORE" "$(j .erasure.erasures)"
+eq "the held records count as erased for the request" "$HANA" "$(j ".erasure.records_erased - $ERASED_BEFORE")"
+eq "and not as swept by retention" 0 "$(j '.sweep.records_deleted - '"$SWEPT_BEFORE")"
 
 # Fresh archive for plans and the mass-deletion guard.
 export DAVAULT_ARCHIVE="$T/archive2"
