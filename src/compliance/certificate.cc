@@ -17,10 +17,10 @@ std::string Canonical(const Json& doc) { return doc.dump(2) + "\n"; }
 
 std::string SafeName(const std::string& s) {
   std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  for (char c : s)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
   return out.substr(0, 80);
 }
-
 
 std::string CertificatePath(const std::string& archive_dir, const std::string& request,
                             int64_t audit_seq) {
@@ -50,7 +50,8 @@ Status CertifyOne(Context& ctx, store::Archive& a, const store::AuditRow& row, c
       std::string t = rec.value("type", "");
       f.counts_before[t] = f.counts_before.value(t, 0) + 1;
       f.counts_after[t] = f.counts_after.value(t, 0) + 1;
-      f.held.push_back({{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
+      f.held.push_back(
+          {{"record", rec["record"]}, {"hold", rec["hold"]}, {"reason", rec["reason"]}});
     }
   }
   DV_ASSIGN_OR_RETURN(auto held_ids, HeldRecords(a, ctx.env->NowMillis()));
@@ -85,32 +86,30 @@ Result<std::string> IssueErasureCertificate(Context& ctx, store::Archive& a,
                                             const ErasureFacts& f) {
   DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
   const store::RequestRow& req = f.request;
-  Json cert = {{"davault_certificate", 1},
-               {"request", req.ref},
-               {"archive_id", a.archive_id_hex()},
-               {"issued_at", FormatTime(ctx.env->NowMillis())},
-               {"received", FormatTime(req.received_ms)},
-               {"deadline", FormatTime(req.extended_deadline_ms.value_or(req.deadline_ms))},
-               {"status", req.status},
-               {"subjects", f.subjects},
-               {"counts_before", f.counts_before},
-               {"counts_after", f.counts_after},
-               {"records_erased", f.records_erased},
-               {"records_held", f.records_held},
-               {"held", f.held},
-               {"storage_files_rewritten", f.storage_files_rewritten
-                                               ? Json(*f.storage_files_rewritten)
-                                               : Json(nullptr)},
-               {"residue_scan",
-                {{"ok", f.records_answering == 0 && f.index_rows_left.value_or(0) == 0},
-                 {"records_answering_to_subjects", f.records_answering}}},
-               {"plan", f.plan_hash},
-               {"audit_entry",
-                {{"seq", f.erase_entry.seq}, {"hash", crypto::ToHex(f.erase_entry.hash)}}},
-               {"tool_version", DAVAULT_VERSION},
-               {"policy_hash", PolicyHash(rules.source_text_hash_input)}};
-  if (f.index_rows_left)
-    cert["residue_scan"]["index_rows_of_erased_records"] = *f.index_rows_left;
+  Json cert = {
+      {"davault_certificate", 1},
+      {"request", req.ref},
+      {"archive_id", a.archive_id_hex()},
+      {"issued_at", FormatTime(ctx.env->NowMillis())},
+      {"received", FormatTime(req.received_ms)},
+      {"deadline", FormatTime(req.extended_deadline_ms.value_or(req.deadline_ms))},
+      {"status", req.status},
+      {"subjects", f.subjects},
+      {"counts_before", f.counts_before},
+      {"counts_after", f.counts_after},
+      {"records_erased", f.records_erased},
+      {"records_held", f.records_held},
+      {"held", f.held},
+      {"storage_files_rewritten",
+       f.storage_files_rewritten ? Json(*f.storage_files_rewritten) : Json(nullptr)},
+      {"residue_scan",
+       {{"ok", f.records_answering == 0 && f.index_rows_left.value_or(0) == 0},
+        {"records_answering_to_subjects", f.records_answering}}},
+      {"plan", f.plan_hash},
+      {"audit_entry", {{"seq", f.erase_entry.seq}, {"hash", crypto::ToHex(f.erase_entry.hash)}}},
+      {"tool_version", DAVAULT_VERSION},
+      {"policy_hash", PolicyHash(rules.source_text_hash_input)}};
+  if (f.index_rows_left) cert["residue_scan"]["index_rows_of_erased_records"] = *f.index_rows_left;
   if (!f.completed_by.empty()) cert["completed_by"] = f.completed_by;
   if (f.completed_by_recovery) cert["completed_by_recovery"] = true;
   return StoreCertificate(ctx, req.ref, f.erase_entry.seq, SignCertificate(a, cert));

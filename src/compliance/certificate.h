@@ -28,8 +28,8 @@ struct ErasureFacts {
   Json held = Json::array();  // {record, hold, reason} of records kept under a hold
   int64_t records_erased = 0, records_held = 0;
   std::optional<int64_t> storage_files_rewritten;  // not known when recovery finished them
-  int64_t records_answering = 0;  // the verification after the erasure
-  std::optional<int64_t> index_rows_left;  // not known when recovery finished the erasure
+  int64_t records_answering = 0;                   // the verification after the erasure
+  std::optional<int64_t> index_rows_left;          // not known when recovery finished the erasure
   std::string plan_hash;
   store::AuditRow erase_entry;  // the audit entry that recorded the erasure
   bool completed_by_recovery = false;

@@ -13,9 +13,7 @@ namespace {
 
 // Characters that end a token: JSON and SQL punctuation, URL separators and white space. A
 // token is then tried as a whole identifier value.
-bool IsDelimiter(char c) {
-  return std::strchr(" \t\"',;{}[]()<>=&?/\\|`", c) != nullptr;
-}
+bool IsDelimiter(char c) { return std::strchr(" \t\"',;{}[]()<>=&?/\\|`", c) != nullptr; }
 
 bool IsIpChar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
