@@ -10,7 +10,7 @@ PACKAGES=(
   g++ cmake make pkg-config ca-certificates
   libsodium-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev zlib1g-dev
   libsimdjson-dev nlohmann-json3-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libcpp-httplib-dev libphonenumber-dev libicu-dev libgtest-dev libgmock-dev
+  libcpp-httplib-dev libphonenumber-dev libicu-dev libgtest-dev libgmock-dev libgpgme-dev gnupg
   jq curl time
 )
 # Callers add what only they need (tools/check.sh: a browser for the HTML report test, clang

@@ -113,6 +113,7 @@ json Model(const ReportInput& in) {
   json arch = {{"files", in.stats.files}, {"records", in.stats.records},
                {"payload_bytes", in.stats.payload_bytes}};
   arch["retention_days"] = in.retention_days;
+  arch["unsearchable_records"] = in.unsearchable_records;
   arch["cutoff"] = FormatTime(in.cutoff_ms);
   if (in.stats.oldest_start_ms) {
     arch["oldest_record_time"] = FormatTime(*in.stats.oldest_start_ms);
@@ -152,6 +153,9 @@ std::string Text(const json& m) {
       << (r["overdue"].get<bool>() ? "  OVERDUE" : "") << "\n";
   const json& a = m["archive"];
   o << "archive:       " << a["files"] << " files, " << a["records"] << " records\n";
+  if (a["unsearchable_records"].get<int64_t>() > 0)
+    o << "unsearchable:  " << a["unsearchable_records"]
+      << " records hold PGP-encrypted values no key decrypted (not searchable by find/erase)\n";
   o << "oldest record: "
     << (a["oldest_record_time"].is_null() ? std::string("none")
                                           : a["oldest_record_time"].get<std::string>())
@@ -187,7 +191,7 @@ std::string Csv(const json& m) {
   for (const char* k : {"received", "completed", "on_time", "late", "open"})
     row("requests", k, m["requests"][k]);
   for (const char* k : {"files", "records", "retention_days", "cutoff", "oldest_record_time",
-                        "oldest_within_retention"})
+                        "oldest_within_retention", "unsearchable_records"})
     row("archive", k, m["archive"][k]);
   row("audit_head", "seq", m["audit_head"]["seq"]);
   row("audit_head", "hash", m["audit_head"]["hash"]);
@@ -235,7 +239,8 @@ std::string Html(const json& m, const ReportInput& in) {
   row("access", "records_exported", m["access"]["records_exported"]);
   for (const char* k : {"received", "completed", "on_time", "late", "open"})
     row("requests", k, m["requests"][k]);
-  for (const char* k : {"files", "records", "retention_days", "oldest_record_time"})
+  for (const char* k :
+       {"files", "records", "retention_days", "oldest_record_time", "unsearchable_records"})
     row("archive", k, m["archive"][k]);
   o << "</table>";
   bool within = m["archive"]["oldest_within_retention"].get<bool>();

@@ -22,6 +22,7 @@ struct ReportInput {
   int64_t retention_days = 30;
   int64_t cutoff_ms = 0;                      // as of generated_ms, for the oldest-record check
   std::vector<int64_t> record_ages_days;      // age of every record (for the age chart)
+  int64_t unsearchable_records = 0;           // records with PGP values no key decrypted
   Head head;
   std::string policy_hash;
   std::string tool_version;

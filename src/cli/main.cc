@@ -107,6 +107,12 @@ int Run(int argc, char** argv) {
   compliance::IngestOptions ingest_opts;
   auto* ingest = app.add_subcommand("ingest", "ingest local Data Access files (.gz or plain)");
   ingest->add_option("FILE", ingest_opts.files, "files to ingest")->required();
+  // PGP-encrypted values (LivePerson's PGP option): the secret key, also $DAVAULT_PGP_KEY.
+  std::string pgp_key;
+  const char* pgp_key_help =
+      "secret PGP key file (mode 0600) that decrypts PGP-encrypted values for indexing "
+      "(else $DAVAULT_PGP_KEY)";
+  ingest->add_option("--pgp-key", pgp_key, pgp_key_help);
   // pull
   compliance::PullOptions pull_opts;
   std::string pull_region, pull_types, pull_from, pull_to, pull_lag = "2", pull_overlap = "6";
@@ -123,6 +129,7 @@ int Run(int argc, char** argv) {
   pull->add_option("--ca-file", pull_opts.ca_file, "extra CA certificate (PEM) for a proxy");
   pull->add_option("--credentials", pull_opts.credentials_file,
                    "credentials file (mode 0600) instead of the LP_* environment variables");
+  pull->add_option("--pgp-key", pgp_key, pgp_key_help);
   pull->add_option("--lag-hours", pull_lag, "hours the window end stays behind now (2)");
   pull->add_option("--overlap-hours", pull_overlap, "hours re-scanned for late files (6)");
   // find
@@ -215,6 +222,7 @@ int Run(int argc, char** argv) {
   // reindex
   auto* reindex = app.add_subcommand("reindex", "rebuild the identifier index under the current "
                                                 "normalization rules and identifier policy");
+  reindex->add_option("--pgp-key", pgp_key, pgp_key_help);
   // status
   std::string status_policy;
   auto* status = app.add_subcommand("status", "files, records, expiry and open requests");
@@ -239,9 +247,10 @@ int Run(int argc, char** argv) {
   }
 
   // The environment: archive, key, clock.
+  // fixed before ctx: ctx (its PGP keyring) uses the Env until it is destroyed.
+  std::unique_ptr<Env> fixed;
   compliance::Context ctx;
   Env* env = Env::Default();
-  std::unique_ptr<Env> fixed;
   if (const char* now = std::getenv("DAVAULT_NOW"); now != nullptr && *now) {
     auto t = ParseTime(now);
     if (!t.ok()) {
@@ -261,6 +270,11 @@ int Run(int argc, char** argv) {
   ctx.key = store::KeySource::FromEnvironment();
   if (const char* t = std::getenv("DAVAULT_LOCK_TIMEOUT_MS"); t && *t) ctx.lock_timeout_ms = std::atoi(t);
   ctx.identifier_policy_file = g.identifiers_policy;
+  if (pgp_key.empty()) {
+    if (const char* k = std::getenv("DAVAULT_PGP_KEY"); k != nullptr) pgp_key = k;
+  }
+  ctx.pgp_key_file = pgp_key;
+  if (const char* p = std::getenv("DAVAULT_PGP_PASSPHRASE"); p != nullptr) ctx.pgp_passphrase = p;
   ctx.limits.max_record_bytes = g.max_record_bytes;
   ctx.limits.max_inflated_bytes = g.max_inflated_bytes;
   ctx.limits.max_inflate_ratio = g.max_inflate_ratio;

@@ -145,6 +145,14 @@ std::string RenderText(const std::string& cmd, const Json& r) {
   } else {
     o << r.dump(2) << "\n";
   }
+  // PGP values no key decrypted: whatever was searched, these records could not be.
+  if ((cmd == "find" || cmd == "export" || cmd == "erase" || cmd == "ingest" || cmd == "pull" ||
+       cmd == "status") &&
+      r.contains("unsearchable_records") && r["unsearchable_records"].is_number_integer() &&
+      r["unsearchable_records"].get<int64_t>() > 0)
+    o << "unsearchable:     " << S(r, "unsearchable_records")
+      << " records in the archive hold PGP-encrypted values no key decrypted and could not be "
+         "searched (davault reindex --pgp-key FILE indexes them)\n";
   return o.str();
 }
 

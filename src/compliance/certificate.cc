@@ -105,10 +105,11 @@ Result<std::string> IssueErasureCertificate(Context& ctx, store::Archive& a,
       {"residue_scan",
        {{"ok", f.records_answering == 0 && f.index_rows_left.value_or(0) == 0},
         {"records_answering_to_subjects", f.records_answering}}},
-      {"plan", f.plan_hash},
-      {"audit_entry", {{"seq", f.erase_entry.seq}, {"hash", crypto::ToHex(f.erase_entry.hash)}}},
-      {"tool_version", DAVAULT_VERSION},
-      {"policy_hash", PolicyHash(rules.source_text_hash_input)}};
+      {"plan", f.plan_hash}};
+  for (const auto& [k, v] : f.extra.items()) cert[k] = v;
+  cert["audit_entry"] = {{"seq", f.erase_entry.seq}, {"hash", crypto::ToHex(f.erase_entry.hash)}};
+  cert["tool_version"] = DAVAULT_VERSION;
+  cert["policy_hash"] = PolicyHash(rules.source_text_hash_input);
   if (f.index_rows_left) cert["residue_scan"]["index_rows_of_erased_records"] = *f.index_rows_left;
   if (!f.completed_by.empty()) cert["completed_by"] = f.completed_by;
   if (f.completed_by_recovery) cert["completed_by_recovery"] = true;

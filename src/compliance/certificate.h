@@ -31,6 +31,7 @@ struct ErasureFacts {
   int64_t records_answering = 0;                   // the verification after the erasure
   std::optional<int64_t> index_rows_left;          // not known when recovery finished the erasure
   std::string plan_hash;
+  Json extra = Json::object();  // further keys, after "plan" (unsearchable records of the plan)
   store::AuditRow erase_entry;  // the audit entry that recorded the erasure
   bool completed_by_recovery = false;
   std::string completed_by;  // "sweep": a held erasure finished when its hold ended

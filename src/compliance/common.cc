@@ -8,6 +8,7 @@
 #include "base/time.h"
 #include "compliance/certificate.h"
 #include "format/data_type.h"
+#include "pgp/pgp.h"
 
 namespace davault::compliance {
 
@@ -16,30 +17,100 @@ std::string IndexVersion(const policy::IdentifierRules& rules) {
          PolicyHash(rules.source_text_hash_input);
 }
 
+crypto::Hash UnsearchableMarker(const store::Archive& a) {
+  return a.IdentifierHash(kUnsearchableKind, "pgp-values-not-decrypted");
+}
+
+Result<int64_t> UnsearchableRecords(store::Archive& a) {
+  return a.RecordsWith(UnsearchableMarker(a));
+}
+
+Result<pgp::Keyring*> PgpKeyring(Context& ctx) {
+  if (ctx.pgp_keyring) return ctx.pgp_keyring.get();
+  if (ctx.pgp_key_file.empty()) return static_cast<pgp::Keyring*>(nullptr);
+  DV_ASSIGN_OR_RETURN(auto k,
+                      pgp::Keyring::LoadSecretKey(ctx.env, ctx.pgp_key_file, ctx.pgp_passphrase));
+  ctx.pgp_keyring = std::move(k);
+  if (ctx.log && ctx.verbosity == Verbosity::kVerbose)
+    ctx.log("PGP key " + ctx.pgp_keyring->fingerprint() + " loaded into a private GnuPG home");
+  return ctx.pgp_keyring.get();
+}
+
+void UsePgpKeyring(identity::Extractor* extractor, pgp::Keyring* keyring) {
+  if (keyring == nullptr) return;
+  extractor->SetPgpDecryptor([keyring](std::string_view armored, std::string* plain) {
+    return keyring->Decrypt(armored, plain);
+  });
+}
+
+std::vector<store::IdentRow> IndexRows(const store::Archive& a,
+                                       const identity::ExtractedRecord& r) {
+  std::vector<store::IdentRow> rows;
+  rows.reserve(r.identifiers.size() + r.pgp_fields.size());
+  for (const auto& id : r.identifiers)
+    rows.push_back({a.IdentifierHash(static_cast<uint8_t>(id.kind), id.value),
+                    static_cast<uint8_t>(id.kind), id.field});
+  if (r.pgp_values > 0) {
+    crypto::Hash marker = UnsearchableMarker(a);
+    for (const auto& f : r.pgp_fields) rows.push_back({marker, kUnsearchableKind, f});
+  }
+  return rows;
+}
+
 Result<int64_t> Reindex(Context& ctx, store::Archive& a, const policy::IdentifierRules& rules) {
   DV_ASSIGN_OR_RETURN(auto extractor, identity::Extractor::Create(rules));
+  DV_ASSIGN_OR_RETURN(pgp::Keyring * keyring, PgpKeyring(ctx));
+  UsePgpKeyring(extractor.get(), keyring);
   DV_ASSIGN_OR_RETURN(auto times, a.AllRecordTimes());
+  // Set once a record was indexed from decrypted PGP values: from then on a re-index must not
+  // silently turn such a record back into an unsearchable one for want of the key.
+  DV_ASSIGN_OR_RETURN(auto pgp_indexed, a.GetMeta("pgp_indexed"));
   DV_RETURN_IF_ERROR(a.Begin());
-  int64_t n = 0;
+  int64_t n = 0, unsearchable = 0, decrypted = 0;
   for (const auto& t : times) {
     DV_ASSIGN_OR_RETURN(auto payloads, a.ReadPayloads(t.record_id));
     std::vector<store::IdentRow> rows;
+    bool left_encrypted = false;
     for (auto& raw : payloads) {
       auto r = extractor->Extract(raw);
       std::fill(raw.begin(), raw.end(), '\0');
-      if (!r.ok()) return r.status().Context("re-index of record " + std::to_string(t.record_id));
-      for (const auto& id : r.value().identifiers)
-        rows.push_back({a.IdentifierHash(static_cast<uint8_t>(id.kind), id.value),
-                        static_cast<uint8_t>(id.kind), id.field});
+      if (!r.ok()) {
+        a.Rollback();
+        return r.status().Context("re-index of record " + std::to_string(t.record_id));
+      }
+      for (auto& row : IndexRows(a, r.value())) rows.push_back(std::move(row));
+      left_encrypted = left_encrypted || r.value().pgp_values > 0;
+      decrypted += r.value().pgp_decrypted;
     }
+    if (left_encrypted && pgp_indexed) {
+      DV_ASSIGN_OR_RETURN(auto old, a.IdentifiersOf(t.record_id));
+      bool was_unsearchable = false;
+      for (const auto& [h, kind] : old)
+        was_unsearchable = was_unsearchable || kind == kUnsearchableKind;
+      if (!was_unsearchable) {
+        a.Rollback();
+        return Status::Failed(
+            "record " + std::to_string(t.record_id) +
+            " was indexed from PGP-encrypted values that " +
+            (keyring ? "the given PGP key cannot decrypt" : "need the PGP key") +
+            "; re-index with the right key: davault reindex --pgp-key FILE (or DAVAULT_PGP_KEY)");
+      }
+    }
+    if (left_encrypted) ++unsearchable;
     DV_RETURN_IF_ERROR(a.ReplaceIdents(t.record_id, rows));
     ++n;
   }
+  if (decrypted > 0) DV_RETURN_IF_ERROR(a.SetMeta("pgp_indexed", "1"));
   DV_RETURN_IF_ERROR(a.SetMeta("index_version", IndexVersion(rules)));
-  DV_RETURN_IF_ERROR(AuditAndCommit(a, "reindex", Json{{"records", n},
-                                                      {"index_version", IndexVersion(rules)}}));
+  DV_RETURN_IF_ERROR(AuditAndCommit(a, "reindex",
+                                    Json{{"records", n},
+                                         {"index_version", IndexVersion(rules)},
+                                         {"unsearchable_records", unsearchable}}));
   if (ctx.log && ctx.verbosity != Verbosity::kQuiet)
-    ctx.log("re-indexed " + std::to_string(n) + " records under the current identifier rules");
+    ctx.log("re-indexed " + std::to_string(n) + " records under the current identifier rules" +
+            (unsearchable > 0 ? "; " + std::to_string(unsearchable) +
+                                    " hold PGP-encrypted values no key decrypted (unsearchable)"
+                              : ""));
   return n;
 }
 
@@ -167,6 +238,7 @@ Result<SubjectClosure> Close(store::Archive& a, const std::vector<Subject>& subj
       if (!visited.insert(m.record_id).second) continue;
       DV_ASSIGN_OR_RETURN(auto ids, a.IdentifiersOf(m.record_id));
       for (const auto& [h, kind] : ids) {
+        if (kind == kUnsearchableKind) continue;  // a marker shared by records, not a person
         if (known.count(h) || refused.count(h)) continue;
         std::string where = TypeName(m.type) + " record " + std::to_string(m.record_id);
         std::string kname(identity::KindName(static_cast<identity::Kind>(kind)));

@@ -39,6 +39,22 @@ struct Subject {
   identity::Kind kind;
   crypto::Hash hash;
 };
+// PGP-encrypted values (README "PGP-encrypted values"). A record holding values that no key
+// decrypted gets one index row per such field under this reserved kind and one fixed keyed
+// hash, so the index itself counts and lists the unsearchable records; Close never follows it.
+inline constexpr uint8_t kUnsearchableKind = 250;
+crypto::Hash UnsearchableMarker(const store::Archive& a);
+// Records in the archive that hold PGP values no key decrypted.
+Result<int64_t> UnsearchableRecords(store::Archive& a);
+// Loads ctx.pgp_key_file into ctx.pgp_keyring on first use (nullptr when no key was given).
+// A key file group or others may read is a usage error, like the credentials file.
+Result<pgp::Keyring*> PgpKeyring(Context& ctx);
+// Lets the extractor decrypt with the keyring (no-op for nullptr).
+void UsePgpKeyring(identity::Extractor* extractor, pgp::Keyring* keyring);
+// The index rows of one extracted record: its identifiers, and the marker rows when values
+// stayed encrypted.
+std::vector<store::IdentRow> IndexRows(const store::Archive& a, const identity::ExtractedRecord& r);
+
 // Parses KIND:VALUE arguments and hashes their normalized values. Errors never echo values.
 Result<std::vector<Subject>> ResolveSubjects(store::Archive& a,
                                              const std::vector<std::string>& args,

@@ -1,5 +1,6 @@
 // erase: plan what goes and why, apply only that plan, prove it, record the request.
 #include <algorithm>
+#include <set>
 
 #include "audit/log.h"
 #include "base/crash_point.h"
@@ -10,6 +11,9 @@
 
 namespace davault::compliance {
 namespace {
+
+// The unsearchable records an erasure lists by id (all are counted).
+constexpr int64_t kMaxUnsearchableListed = 1000;
 
 struct ErasePlan {
   Json doc = Json::object();  // what the plan hash covers
@@ -95,6 +99,25 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
   res["records_erased"] = opts.dry_run ? 0 : static_cast<int64_t>(plan.erase.size());
   res["records_held"] = static_cast<int64_t>(plan.held.size());
   res["files_rewritten"] = 0;
+  // Records whose PGP values no key decrypted could not be searched for the subject: the
+  // erasure cannot say they do not hold it. Listed (pseudonymous ids, fields) for the report.
+  auto unsearchable = a.Find({UnsearchableMarker(a)});
+  if (!unsearchable.ok()) return fail(unsearchable.status());
+  Json unsearchable_list = Json::array();
+  const std::set<int64_t> erasing(plan.erase.begin(), plan.erase.end());
+  int64_t unsearchable_left = 0;
+  for (const auto& m : unsearchable.value()) {
+    if (erasing.count(m.record_id)) continue;  // found by another identifier: goes anyway
+    if (++unsearchable_left > kMaxUnsearchableListed) continue;
+    Json fields = Json::array();
+    for (const auto& f : m.fields) fields.push_back(f);
+    unsearchable_list.push_back({{"record", m.record_id},
+                                 {"type", TypeName(m.type)},
+                                 {"time", TimeOrNull(m.start_ms ? m.start_ms : m.end_ms)},
+                                 {"fields", fields}});
+  }
+  res["unsearchable_records"] = unsearchable_left;
+  res["unsearchable"] = unsearchable_list;
   if (opts.expand) {
     res["followed"] = LinksJson(plan.closure.followed);
     res["not_followed"] = LinksJson(plan.closure.not_followed);
@@ -156,7 +179,9 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
   req.status = plan.held.empty() ? "completed" : "held";
   if (plan.held.empty()) req.completed_ms = now;
   req.plan_hash = plan.hash;
-  Json details = {{"held", plan.doc["held"]}, {"per_type", plan.per_type}};
+  Json details = {{"held", plan.doc["held"]},
+                  {"per_type", plan.per_type},
+                  {"unsearchable_records", res["unsearchable_records"]}};
   req.details = details.dump();
   Status s = a.PutRequest(req);
   if (!s.ok()) return fail(s);
@@ -170,7 +195,8 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
                {"records_erased", d.deleted.records},
                {"records_held", static_cast<int64_t>(plan.held.size())},
                {"per_type", per_type},
-               {"journal", d.journal_id}};
+               {"journal", d.journal_id},
+               {"unsearchable_records", res["unsearchable_records"]}};
   auto erase_row = AuditAndCommitRow(a, "erase", body);
   if (!erase_row.ok()) return fail(erase_row.status());
 
@@ -219,6 +245,8 @@ Outcome Erase(Context& ctx, const EraseOptions& opts) {
   facts.index_rows_left = rows_left.value();
   facts.plan_hash = plan.hash;
   facts.erase_entry = erase_row.value();
+  facts.extra = {{"unsearchable_records", res["unsearchable_records"]},
+                 {"unsearchable", unsearchable_list}};
   CrashPoint("erase.before_certificate");
   auto cert_path = IssueErasureCertificate(ctx, a, facts);
   if (!cert_path.ok()) return fail(cert_path.status().Context("cannot write the certificate"));

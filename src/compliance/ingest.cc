@@ -4,6 +4,7 @@
 #include "audit/log.h"
 #include "base/time.h"
 #include "format/data_type.h"
+#include "pgp/pgp.h"
 
 namespace davault::compliance {
 
@@ -18,6 +19,9 @@ void IngestCounters::ToJson(Json* out) const {
   o["schema_anomalies"] = schema_anomalies;
   o["needs_review"] = needs_review;
   o["pgp_values_unindexed"] = pgp_values;
+  o["pgp_values_decrypted"] = pgp_decrypted;
+  o["records_unsearchable"] = records_unsearchable;
+  if (unsearchable_records >= 0) o["unsearchable_records"] = unsearchable_records;
   o["records_per_type"] = records_per_type;
   o["files_failed"] = files_failed;
   o["errors"] = errors;
@@ -27,6 +31,8 @@ Result<std::unique_ptr<Ingester>> Ingester::Create(Context& ctx, store::Archive*
   DV_ASSIGN_OR_RETURN(auto rules, LoadRules(ctx));
   std::unique_ptr<Ingester> in(new Ingester(ctx, archive));
   DV_ASSIGN_OR_RETURN(in->extractor_, identity::Extractor::Create(rules));
+  DV_ASSIGN_OR_RETURN(pgp::Keyring * keyring, PgpKeyring(ctx));
+  UsePgpKeyring(in->extractor_.get(), keyring);
   return in;
 }
 
@@ -88,7 +94,6 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
   std::string_view raw;
   int64_t n = 0;
   uint8_t file_type = meta.type;
-  std::vector<store::IdentRow> idents;
   while (true) {
     DV_ASSIGN_OR_RETURN(bool more, reader.Next(&raw));
     if (!more) break;
@@ -112,18 +117,17 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
       k.append(raw);
       in.natural_key = a_->NaturalKeyHash(in.type, k);
     }
-    idents.clear();
-    for (const auto& id : r.identifiers)
-      idents.push_back({a_->IdentifierHash(static_cast<uint8_t>(id.kind), id.value),
-                        static_cast<uint8_t>(id.kind), id.field});
-    in.idents = std::move(idents);
+    // Stored byte-exact as it came; indexed by the decrypted values where a key decrypted
+    // them, else marked unsearchable (IndexRows).
+    in.idents = IndexRows(*a_, r);
     DV_ASSIGN_OR_RETURN(store::AddOutcome oc, batch->Add(in));
-    idents = std::move(in.idents);
     local.schema_anomalies += r.schema_anomalies;
     local.needs_review += r.needs_review;
     local.pgp_values += r.pgp_values;
+    local.pgp_decrypted += r.pgp_decrypted;
     switch (oc) {
       case store::AddOutcome::kNew:
+        if (r.pgp_values > 0) ++local.records_unsearchable;
         ++local.records_ingested;
         ++local.records_per_type[TypeName(in.type)];
         break;
@@ -145,6 +149,15 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
                {"versions", local.records_new_version},
                {"suppressed", local.records_suppressed},
                {"schema_anomalies", local.schema_anomalies}};
+  if (local.pgp_values > 0 || local.pgp_decrypted > 0) {
+    body["pgp_values_decrypted"] = local.pgp_decrypted;
+    body["pgp_values_unindexed"] = local.pgp_values;
+    body["records_unsearchable"] = local.records_unsearchable;
+  }
+  if (local.pgp_decrypted > 0 && !pgp_indexed_) {
+    DV_RETURN_IF_ERROR(a_->SetMeta("pgp_indexed", "1"));
+    pgp_indexed_ = true;
+  }
   audit::AuditLog log(a_);
   DV_ASSIGN_OR_RETURN(store::AuditRow row, log.Append("ingest", body.dump()));
   DV_RETURN_IF_ERROR(batch->Commit(n));
@@ -158,12 +171,23 @@ Status Ingester::IngestSource(const std::string& name, const crypto::Hash& conte
   counters->schema_anomalies += local.schema_anomalies;
   counters->needs_review += local.needs_review;
   counters->pgp_values += local.pgp_values;
+  counters->pgp_decrypted += local.pgp_decrypted;
+  // The archive's total, as pull and ingest report it (an index count, no decryption).
+  if (auto u = UnsearchableRecords(*a_); u.ok()) counters->unsearchable_records = u.value();
+  counters->records_unsearchable += local.records_unsearchable;
   for (auto& [k, v] : local.records_per_type) counters->records_per_type[k] += v;
   if (ctx_.log && ctx_.verbosity != Verbosity::kQuiet)
     ctx_.log("ingested " + name + ": " + std::to_string(n) + " records (" +
              std::to_string(local.records_ingested) + " new, " +
              std::to_string(local.records_duplicate) + " copies, " +
              std::to_string(local.records_suppressed) + " suppressed)");
+  if (ctx_.log && local.pgp_values > 0)
+    ctx_.log(
+        "note: " + name + ": " + std::to_string(local.pgp_values) +
+        " PGP-encrypted values were not decrypted (" +
+        (ctx_.pgp_key_file.empty() ? "no --pgp-key given" : "the given key does not decrypt them") +
+        "); " + std::to_string(local.records_unsearchable) +
+        " new records stored as they came and marked unsearchable");
   if (!anchored.ok())
     return Status(anchored.code(), name + " was ingested (audit entry " +
                                        std::to_string(row.seq) +
@@ -176,6 +200,11 @@ Outcome Ingest(Context& ctx, const IngestOptions& opts) {
   Outcome out;
   if (opts.files.empty()) {
     out.status = Status::Usage("ingest needs at least one FILE");
+    return out;
+  }
+  // A bad key file is refused before the archive is opened.
+  if (auto k = PgpKeyring(ctx); !k.ok()) {
+    out.status = k.status();
     return out;
   }
   auto a = OpenArchive(ctx, store::Access::kWrite);
@@ -200,6 +229,7 @@ Outcome Ingest(Context& ctx, const IngestOptions& opts) {
       if (first_error.ok()) first_error = s;
     }
   }
+  if (auto u = UnsearchableRecords(*a.value()); u.ok()) c.unsearchable_records = u.value();
   c.ToJson(&out.result);
   if (!first_error.ok()) {
     int failed = static_cast<int>(c.files_failed.size());

@@ -13,7 +13,8 @@ namespace davault::compliance {
 struct IngestCounters {
   int64_t files_ingested = 0, files_skipped = 0, records_ingested = 0, records_duplicate = 0,
           records_new_version = 0, records_suppressed = 0, schema_anomalies = 0, needs_review = 0,
-          pgp_values = 0;
+          pgp_values = 0, pgp_decrypted = 0, records_unsearchable = 0;
+  int64_t unsearchable_records = -1;  // in the whole archive after the run; -1: not known
   std::map<std::string, int64_t> records_per_type;
   Json files_failed = Json::array();
   Json errors = Json::array();
@@ -37,6 +38,7 @@ class Ingester {
   store::Archive* a_;
   std::unique_ptr<identity::Extractor> extractor_;
   std::set<crypto::Hash> suppressed_seen_;
+  bool pgp_indexed_ = false;  // the archive's "pgp_indexed" flag is known to be set
 };
 
 }  // namespace davault::compliance

@@ -115,7 +115,14 @@ Outcome ReindexCommand(Context& ctx) {
     out.status = n.status();
     return out;
   }
-  out.result = {{"records_reindexed", n.value()}, {"index_version", IndexVersion(rules.value())}};
+  auto unsearchable = UnsearchableRecords(*a.value());
+  if (!unsearchable.ok()) {
+    out.status = unsearchable.status();
+    return out;
+  }
+  out.result = {{"records_reindexed", n.value()},
+                {"index_version", IndexVersion(rules.value())},
+                {"unsearchable_records", unsearchable.value()}};
   return out;
 }
 
@@ -130,6 +137,12 @@ Outcome Find(Context& ctx, const FindOptions& opts) {
   for (const auto& m : f.value().matches) matches.push_back(MatchJson(m));
   out.result["count"] = static_cast<int64_t>(f.value().matches.size());
   out.result["matches"] = matches;
+  auto unsearchable = UnsearchableRecords(*f.value().archive);
+  if (!unsearchable.ok()) {
+    out.status = unsearchable.status();
+    return out;
+  }
+  out.result["unsearchable_records"] = unsearchable.value();
   if (opts.expand) {
     out.result["followed"] = LinksJson(f.value().closure.followed);
     out.result["not_followed"] = LinksJson(f.value().closure.not_followed);
@@ -147,6 +160,8 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
   auto f = FindSubjects(ctx, opts.subjects, opts.expand, store::Access::kWrite);
   if (!f.ok()) return fail(f.status());
   store::Archive& a = *f.value().archive;
+  auto unsearchable = UnsearchableRecords(a);
+  if (!unsearchable.ok()) return fail(unsearchable.status());
   int64_t now = ctx.env->NowMillis();
   std::string ref = opts.request;
   if (ref.empty()) {
@@ -157,8 +172,10 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
   // The document is assembled by hand around the records' exact bytes: an export returns
   // exactly what LivePerson sent, numbers and key order included.
   std::string doc = "{\"davault_export\":1,\"generated_at\":" + Json(FormatTime(now)).dump() +
-                    ",\"request\":" + Json(ref).dump() + ",\"count\":" +
-                    std::to_string(f.value().matches.size()) + ",\"records\":[";
+                    ",\"request\":" + Json(ref).dump() +
+                    ",\"count\":" + std::to_string(f.value().matches.size()) +
+                    ",\"unsearchable_records\":" + std::to_string(unsearchable.value()) +
+                    ",\"records\":[";
   bool first = true;
   std::map<std::string, int64_t> per_type;
   for (const auto& m : f.value().matches) {
@@ -209,18 +226,21 @@ Outcome Export(Context& ctx, const ExportOptions& opts) {
   req.found += static_cast<int64_t>(f.value().matches.size());
   req.status = "completed";
   req.completed_ms = now;
-  req.details = Json{{"per_type", per_type}}.dump();
+  req.details = Json{{"per_type", per_type}, {"unsearchable_records", unsearchable.value()}}.dump();
   s = a.PutRequest(req);
   if (!s.ok()) return fail(s);
-  s = AuditAndCommit(a, "export", Json{{"request", ref},
-                                       {"subjects", subj},
-                                       {"records", static_cast<int64_t>(f.value().matches.size())},
-                                       {"per_type", per_type}});
+  s = AuditAndCommit(a, "export",
+                     Json{{"request", ref},
+                          {"subjects", subj},
+                          {"records", static_cast<int64_t>(f.value().matches.size())},
+                          {"per_type", per_type},
+                          {"unsearchable_records", unsearchable.value()}});
   if (!s.ok()) return fail(s);
   out.result["request"] = ref;
   out.result["count"] = static_cast<int64_t>(f.value().matches.size());
   out.result["out"] = opts.out;
   out.result["per_type"] = per_type;
+  out.result["unsearchable_records"] = unsearchable.value();
   return out;
 }
 
@@ -455,6 +475,9 @@ Outcome Report(Context& ctx, const ReportOptions& opts) {
     auto basis = policy::BasisInstant(tr, {t.record_id, t.type, t.start_ms, t.end_ms, t.scope_end_ms});
     if (basis) in.record_ages_days.push_back(DaysBetween(*basis, now));
   }
+  auto unsearchable = UnsearchableRecords(a);
+  if (!unsearchable.ok()) return fail(unsearchable.status());
+  in.unsearchable_records = unsearchable.value();
   in.head = head.value();
   in.policy_hash = PolicyHash(pol.value().text);
   in.tool_version = DAVAULT_VERSION;
@@ -532,6 +555,9 @@ Outcome StatusSummary(Context& ctx, const std::string& policy_file) {
                 {"open_requests", open},
                 {"overdue_requests", overdue},
                 {"due_soon_requests", due_soon}};
+  auto unsearchable = UnsearchableRecords(a);
+  if (!unsearchable.ok()) return fail(unsearchable.status());
+  out.result["unsearchable_records"] = unsearchable.value();
   if (overdue > 0)
     out.status = Status(Code::kAttention,
                         std::to_string(overdue) + " request(s) are overdue");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "davault/status.h"
 #include "format/record_reader.h"
 #include "store/archive.h"
+
+namespace davault::pgp {
+class Keyring;
+}
 
 namespace davault::compliance {
 
@@ -34,6 +39,11 @@ struct Context {
   Verbosity verbosity = Verbosity::kNormal;
   std::function<void(const std::string&)> log;       // progress and notes, to stderr
   std::function<void(const std::string&)> progress;  // a line that may be overwritten
+  // --pgp-key FILE or $DAVAULT_PGP_KEY: the secret key for PGP-encrypted values (empty: none);
+  // $DAVAULT_PGP_PASSPHRASE when that key is protected. Loaded once, on first use.
+  std::string pgp_key_file;
+  std::string pgp_passphrase;
+  std::shared_ptr<pgp::Keyring> pgp_keyring;
 };
 
 // A workflow's answer: the JSON result and the exit status (non-ok statuses still carry a

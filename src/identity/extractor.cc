@@ -328,6 +328,9 @@ struct Extractor::Impl {
   std::vector<std::string_view> email_scratch;
   std::string decoded_scratch;
   std::string url_scratch;
+  PgpDecryptor pgp_decrypt;
+  std::string pgp_plain;      // the value being decrypted; wiped after use
+  bool in_decrypted = false;  // an armoured value inside a decrypted one stays opaque
 
   Status AddTypeRules(const policy::TypeRules& tr, const std::string& source) {
     auto where = [&](int line) { return line > 0 ? source + ":" + std::to_string(line) : source; };
@@ -505,10 +508,40 @@ struct Extractor::Impl {
 
   // ---- leaves ----
 
+  // An armoured value: decrypted and handled as the field's value when a decryptor is set and
+  // succeeds, else kept opaque (never scanned, never indexed) and its field noted.
+  void OnPgpString(std::string_view s) {
+    if (pgp_decrypt && !in_decrypted) {
+      Status st = pgp_decrypt(s, &pgp_plain);
+      if (st.ok()) {
+        ++rec->pgp_decrypted;
+        in_decrypted = true;
+        OnString(pgp_plain);
+        in_decrypted = false;
+        WipeString(&pgp_plain);
+        return;
+      }
+      WipeString(&pgp_plain);
+    }
+    ++rec->pgp_values;
+    const ExactRule* rule = nullptr;
+    if (!frames.empty()) {
+      const Frame& top = frames.back();
+      if (top.match_begin < top.match_end) rule = &table->exact[matches[top.match_begin]];
+    }
+    rec->pgp_fields.push_back(FieldName(rule));
+  }
+
+  static void WipeString(std::string* s) {
+    volatile char* p = s->data();
+    for (size_t i = 0; i < s->size(); ++i) p[i] = 0;
+    s->clear();
+  }
+
   void OnString(std::string_view s) {
     if (s.size() >= kPgpArmor.size() &&
         memmem(s.data(), s.size(), kPgpArmor.data(), kPgpArmor.size()) != nullptr) {
-      ++rec->pgp_values;  // opaque: never scanned, never indexed
+      OnPgpString(s);
       return;
     }
     bool identifier_field = false;
@@ -953,6 +986,9 @@ struct Extractor::Impl {
     for (const Identifier& id : ids) {
       if (id.needs_review) ++result.needs_review;
     }
+    std::vector<std::string>& pf = result.pgp_fields;
+    std::sort(pf.begin(), pf.end());
+    pf.erase(std::unique(pf.begin(), pf.end()), pf.end());
     rec = nullptr;
     return result;
   }
@@ -973,6 +1009,10 @@ Result<std::unique_ptr<Extractor>> Extractor::Create(const policy::IdentifierRul
 }
 
 Result<ExtractedRecord> Extractor::Extract(std::string_view raw) { return impl_->Extract(raw); }
+
+void Extractor::SetPgpDecryptor(PgpDecryptor decryptor) {
+  impl_->pgp_decrypt = std::move(decryptor);
+}
 
 const NormalizeOptions& Extractor::normalize_options() const { return impl_->opts; }
 

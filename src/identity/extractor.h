@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,8 +35,15 @@ struct ExtractedRecord {
   std::vector<Identifier> identifiers;  // deduplicated on (kind, value, field), sorted
   int schema_anomalies = 0;             // identifier values in an unexpected type or union branch
   int needs_review = 0;  // identifiers kept for review (unparsable phones, extensions)
-  int pgp_values = 0;    // PGP-armoured string values seen (kept opaque, not indexed)
+  int pgp_values = 0;    // PGP-armoured string values left encrypted (opaque, not indexed)
+  int pgp_decrypted = 0;  // PGP-armoured values decrypted (by the PgpDecryptor) and indexed
+  // Field names (never values) of the values left encrypted, deduplicated, sorted.
+  std::vector<std::string> pgp_fields;
 };
+
+// Decrypts one armoured value into *plain (in memory; the extractor wipes it after use). A
+// non-ok status leaves the value opaque: counted in pgp_values, not indexed.
+using PgpDecryptor = std::function<Status(std::string_view armored, std::string* plain)>;
 
 class Extractor {
  public:
@@ -52,6 +60,10 @@ class Extractor {
   // "record has no dataType", "unknown data type"; they never include content.
   // Not thread-safe: use one Extractor per thread.
   Result<ExtractedRecord> Extract(std::string_view raw);
+
+  // With a decryptor, PGP-armoured values are decrypted and their plaintext is treated as the
+  // field's value (identifiers, free-text scanning); without one they stay opaque.
+  void SetPgpDecryptor(PgpDecryptor decryptor);
 
   // The options Normalize must use at query time to match what this extractor indexes.
   const NormalizeOptions& normalize_options() const;

@@ -18,6 +18,7 @@
 #include "gen/people.h"
 #include "gen/records.h"
 #include "gen/rng.h"
+#include "pgp/pgp.h"
 
 namespace davault::gen {
 
@@ -112,6 +113,8 @@ class Run {
   std::vector<Person> pool_;
   std::vector<Agent> agents_;
   std::unique_ptr<RecordWriter> writer_;
+  std::unique_ptr<pgp::Keyring> pgp_keyring_;
+  PgpValues pgp_;
   Manifest manifest_;
   // Per type: sorted (record index within the type, planted person) and the next one due.
   std::vector<std::pair<uint64_t, int>> plan_[kNumTypes];
@@ -363,6 +366,7 @@ Status Run::Emit(DataType t, Rng& rng, int64_t scope, OpenFile& f) {
   const size_t before = f.buf.size();
   hits_.clear();
   writer_->Write(t, rng, scope, planted, pi, &hits_, f.buf);
+  if (!pgp_.error.ok()) return pgp_.error.Context("PGP-encrypting a value");
   if (planted != nullptr) manifest_.AddRecord(f.entry, f.records, hits_);
   total_bytes_ += f.buf.size() - before;
   ++f.records;
@@ -440,8 +444,16 @@ Result<Summary> Run::Execute() {
   DV_RETURN_IF_ERROR(PreparePlanted());
   pool_ = MakePeople(o_.seed, o_.people, reserved_);
   agents_ = MakeAgents(o_.seed, o_.agents, reserved_);
-  writer_ =
-      std::make_unique<RecordWriter>(RecordConfig{o_.account, o_.form, o_.marker, IdBase(o_.seed)}, pool_, agents_);
+  RecordConfig config{o_.account, o_.form, o_.marker, IdBase(o_.seed)};
+  if (!o_.pgp_recipient_file.empty()) {
+    auto k = pgp::Keyring::LoadPublicKey(Env::Default(), o_.pgp_recipient_file);
+    if (!k.ok()) return k.status().Context("--pgp-recipient");
+    pgp_keyring_ = std::move(k).value();
+    pgp_.fields.insert(o_.pgp_fields.begin(), o_.pgp_fields.end());
+    pgp_.encrypt = [this](std::string_view v) { return pgp_keyring_->EncryptArmored(v); };
+    config.pgp = &pgp_;
+  }
+  writer_ = std::make_unique<RecordWriter>(config, pool_, agents_);
   DV_RETURN_IF_ERROR(Plan());
 
   std::error_code ec;
@@ -506,6 +518,7 @@ Result<Summary> Run::Execute() {
   }
   if (o_.dup_file) DV_RETURN_IF_ERROR(WriteDuplicate());
   DV_RETURN_IF_ERROR(WriteManifest());
+  summary_.pgp_values = pgp_.values;
   return summary_;
 }
 

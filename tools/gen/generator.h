@@ -53,6 +53,10 @@ struct Options {
   Form form = Form::kProduction;
   std::string account = "75555851";
   int gzip_level = 6;
+  // --pgp-recipient: a public key file; the values of pgp_fields are then PGP-encrypted to it
+  // (random per run: such output is not byte-identical across runs).
+  std::string pgp_recipient_file;
+  std::vector<std::string> pgp_fields = {"text"};
 };
 
 struct Summary {
@@ -60,6 +64,7 @@ struct Summary {
   uint64_t records = 0;
   uint64_t uncompressed_bytes = 0;
   uint64_t compressed_bytes = 0;
+  uint64_t pgp_values = 0;  // values written PGP-encrypted
 };
 
 Result<Summary> Generate(const Options& options);

@@ -65,6 +65,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"production", "doc", "documentation"}));
   app.add_option("--account", o.account, "LivePerson account id")->default_val(o.account);
   app.add_option("--gzip-level", o.gzip_level, "zlib level 1-9")->default_val(o.gzip_level);
+  std::string pgp_fields = "text";
+  app.add_option("--pgp-recipient", o.pgp_recipient_file,
+                 "public PGP key file: write the --pgp-fields values PGP-encrypted to it "
+                 "(LivePerson's PGP option)");
+  app.add_option("--pgp-fields", pgp_fields,
+                 "comma-separated JSON keys whose string values are encrypted (default text: "
+                 "the transcript lines)")
+      ->default_val(pgp_fields);
 
   try {
     app.parse(argc, argv);
@@ -95,6 +103,16 @@ int main(int argc, char** argv) {
     o.plants.push_back(std::move(spec).value());
   }
 
+  o.pgp_fields.clear();
+  for (size_t pos = 0; pos <= pgp_fields.size();) {
+    size_t c = pgp_fields.find(',', pos);
+    if (c == std::string::npos) c = pgp_fields.size();
+    if (c > pos) o.pgp_fields.push_back(pgp_fields.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  if (!o.pgp_recipient_file.empty() && o.pgp_fields.empty())
+    return Fail(davault::Status::Usage("--pgp-fields: name at least one field"));
+
   auto summary = davault::gen::Generate(o);
   if (!summary.ok()) return Fail(summary.status());
   const auto& s = summary.value();
@@ -103,5 +121,8 @@ int main(int argc, char** argv) {
                            "JSON ({} compressed) to {}\n",
                            s.files, s.records, s.uncompressed_bytes, s.compressed_bytes, o.out_dir)
                    .c_str());
+  if (!o.pgp_recipient_file.empty())
+    std::fprintf(stderr, "davault-gen: %llu values PGP-encrypted\n",
+                 static_cast<unsigned long long>(s.pgp_values));
   return 0;
 }

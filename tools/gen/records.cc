@@ -250,6 +250,19 @@ class RecordBuilder {
   }
   void Field(std::string_view key, const OptStr& s) {
     j_.Key(key);
+    PgpValues* pgp = w_.config_.pgp;
+    if (pgp != nullptr && s.state == OptStr::State::kValue && pgp->fields.count(key) > 0) {
+      Result<std::string> armored = pgp->encrypt(s.value);
+      if (armored.ok()) {
+        ++pgp->values;
+        j_.UString(armored.value());
+      } else {
+        // Never the value in the clear: an empty string, and the run fails.
+        if (pgp->error.ok()) pgp->error = armored.status();
+        j_.UString("");
+      }
+      return;
+    }
     Str(s);
   }
   void NullField(std::string_view key) { j_.Key(key).Null(); }

@@ -3,11 +3,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "davault/status.h"
 #include "gen/people.h"
 #include "gen/rng.h"
 #include "gen/types.h"
@@ -43,6 +46,15 @@ struct PlantedPerson {
   int email_places = 0;         // web-session e-mail placements so far (rotates the places used)
 };
 
+// LivePerson's PGP option for the tests: the string values of the named fields (JSON keys such
+// as "text", the transcript lines) are written as ASCII-armored PGP messages.
+struct PgpValues {
+  std::set<std::string, std::less<>> fields;
+  std::function<Result<std::string>(std::string_view)> encrypt;
+  Status error;         // the first failure; the generator stops with it
+  uint64_t values = 0;  // values encrypted so far
+};
+
 struct RecordConfig {
   std::string account = "75555851";
   Form form = Form::kProduction;
@@ -50,6 +62,7 @@ struct RecordConfig {
   // Where this run's conversation and agent-session numbers start: derived from the seed, so two
   // data sets made with different seeds do not share natural keys (nor with the samples).
   uint64_t id_base = 0;
+  PgpValues* pgp = nullptr;  // not owned; null: every value in the clear
 };
 
 class RecordWriter {

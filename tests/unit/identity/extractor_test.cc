@@ -461,6 +461,54 @@ TEST(ExtractorTest, PgpArmouredValuesAreOpaque) {
   r = MustExtract(*ex, Rec("WebSession", EngAttrs("CustomerInfo", "\"customerId\":" + S(armour))));
   EXPECT_EQ(r.pgp_values, 1);
   EXPECT_EQ(r.identifiers.size(), 2u);
+  EXPECT_EQ(r.pgp_fields, std::vector<std::string>{"CustomerInfo.customerId"});
+  EXPECT_EQ(r.pgp_decrypted, 0);
+}
+
+TEST(ExtractorTest, PgpDecryptorIndexesThePlaintext) {
+  std::unique_ptr<Extractor> ex = MakeExtractor();
+  // Two "messages" the test decryptor knows and one it cannot decrypt.
+  const std::string line_msg = "-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n";
+  const std::string id_msg = "-----BEGIN PGP MESSAGE-----\n\nBBBB\n-----END PGP MESSAGE-----\n";
+  const std::string other = "-----BEGIN PGP MESSAGE-----\n\nCCCC\n-----END PGP MESSAGE-----\n";
+  const std::string nested = "-----BEGIN PGP MESSAGE-----\n\nDDDD\n-----END PGP MESSAGE-----\n";
+  int calls = 0;
+  ex->SetPgpDecryptor([&](std::string_view armored, std::string* plain) -> Status {
+    ++calls;
+    if (armored == line_msg) {
+      *plain = "my mail is Dana.Reyes@Example.com, call 020 7946 0123";
+      return Status::Ok();
+    }
+    if (armored == id_msg) {
+      *plain = "  CUST-7  ";
+      return Status::Ok();
+    }
+    if (armored == nested) {
+      *plain = other;  // a message inside a message stays opaque
+      return Status::Ok();
+    }
+    return Status::Failed("PGP message is not encrypted to the loaded key");
+  });
+  ExtractedRecord r = MustExtract(
+      *ex, Engagement("\"conversationId\":" + S("C1") + ",\"transcripts\":{\"array\":[" +
+                      Line(line_msg, "77") + "," + Line(other) + "," + Line(nested) + "]}"));
+  EXPECT_EQ(Ids(r, true), Sorted({"conversation=C1 [Conversation.conversationId]",
+                                  "agent=77 [transcripts.agentId]",
+                                  "email=dana.reyes@example.com [transcripts.text] text",
+                                  "phone=+442079460123 [transcripts.text] text"}));
+  EXPECT_EQ(r.pgp_decrypted, 2);  // line_msg and the outer nested message
+  EXPECT_EQ(r.pgp_values, 2);     // other, and the message inside nested
+  EXPECT_EQ(r.pgp_fields, std::vector<std::string>{"transcripts.text"});
+  EXPECT_EQ(calls, 3);
+  // A decrypted structured identifier is normalized like a plain one.
+  r = MustExtract(*ex, Rec("WebSession", EngAttrs("CustomerInfo", "\"customerId\":" + S(id_msg))));
+  EXPECT_EQ(r.pgp_values, 0);
+  EXPECT_EQ(r.pgp_decrypted, 1);
+  EXPECT_TRUE(r.pgp_fields.empty());
+  bool found = false;
+  for (const Identifier& id : r.identifiers)
+    found = found || (id.kind == Kind::kCustomer && id.value == "CUST-7" && !id.from_free_text);
+  EXPECT_TRUE(found) << ::testing::PrintToString(Ids(r));
 }
 
 TEST(ExtractorTest, MapsAndDeduplication) {
