@@ -125,6 +125,7 @@ int Run(int argc, char** argv) {
                    "credentials file (mode 0600) instead of the LP_* environment variables");
   pull->add_option("--lag-hours", pull_lag, "hours the window end stays behind now (2)");
   pull->add_option("--overlap-hours", pull_overlap, "hours re-scanned for late files (6)");
+  pull->add_option("--parallel", pull_opts.parallel, "concurrent downloads, 1 to 32 (4)");
   // find
   compliance::FindOptions find_opts;
   auto* find = app.add_subcommand("find", "list the records that hold a subject");
@@ -305,6 +306,8 @@ int Run(int argc, char** argv) {
     }
     if (pull_opts.lag_ms < 0 || pull_opts.overlap_ms < 0)
       return usage("pull", Status::Usage("--lag-hours and --overlap-hours cannot be negative"));
+    if (pull_opts.parallel < 1 || pull_opts.parallel > 32)
+      return usage("pull", Status::Usage("--parallel must be 1 to 32"));
     if (pull_opts.from_ms && pull_opts.to_ms && *pull_opts.from_ms >= *pull_opts.to_ms)
       return usage("pull", Status::Usage("--to must be after --from"));
     // The appendix's accountId rule: ^[a-zA-Z0-9_]{1,20}$ (it becomes part of every URL).

@@ -149,11 +149,18 @@ DataAccessClient::~DataAccessClient() = default;
 Result<HttpResponse> DataAccessClient::SignedGet(HttpRequest req, const BodySink& sink,
                                                  HttpFailure* failure) {
   *failure = HttpFailure::kOther;
-  DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", req.url));
-  req.headers.push_back("Authorization: " + authorization);
-  auto resp = http_.Get(req, sink, failure);
-  if (resp.ok() && resp->status == 401) auth_->OnUnauthorized();
-  return resp;
+  const size_t plain_headers = req.headers.size();
+  // A bearer token can expire between two requests: a 401 then earns exactly one repeat with a
+  // fresh token (a 401 body never reaches the sink, so nothing needs discarding).
+  for (int attempt = 0;; ++attempt) {
+    req.headers.resize(plain_headers);
+    DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", req.url));
+    req.headers.push_back("Authorization: " + authorization);
+    auto resp = http_.Get(req, sink, failure);
+    if (!resp.ok() || resp->status != 401) return resp;
+    if (!auth_->OnUnauthorized(authorization) || attempt > 0) return resp;
+    if (log_) log_("authorization refused for " + req.url + "; asking again with a new token");
+  }
 }
 
 Status DataAccessClient::WithRetries(const std::string& what,
@@ -209,7 +216,9 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
   Status got = WithRetries(what, [&](int) -> Attempt {
     body.clear();
     HttpFailure failure;
-    auto resp = SignedGet(HttpRequest{url, {}, {}}, collect, &failure);
+    HttpRequest req;
+    req.url = url;
+    auto resp = SignedGet(std::move(req), collect, &failure);
     if (!resp.ok()) return {resp.status().Context(what), IsRetryableFailure(failure), {}};
     if (resp->status == 200) return {};
     if (resp->error_body.find("No Available Files") != std::string::npos) {

@@ -69,15 +69,21 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // GETs request.url without following redirects. On a response (any status) returns it, with a
-  // 2xx body streamed to `sink` and a non-2xx body kept in error_body. Fails with kFailed when
-  // no complete response arrived: curl errors ("cannot reach URL: Couldn't connect to server"),
-  // a 2xx body shorter than its Content-Length, or the sink's own Status. Messages may name the
-  // URL, never a header. *failure, when given, is set to the kind of failure (kNone on success).
+  // GETs request.url without following redirects. On a response (any status) returns it,
+  // with a 2xx body streamed to `sink` and a non-2xx body kept in error_body. Fails with kFailed
+  // when no complete response arrived: curl errors ("cannot reach URL: Couldn't connect to
+  // server"), a 2xx body shorter than its Content-Length, or the sink's own Status. Messages may
+  // name the URL, never a header. *failure, when given, is set to the kind of failure (kNone on
+  // success).
   Result<HttpResponse> Get(const HttpRequest& request, const BodySink& sink,
                            HttpFailure* failure = nullptr);
+  // The same as a POST of `body` (give its Content-Type in request.headers).
+  Result<HttpResponse> Post(const HttpRequest& request, std::string_view body, const BodySink& sink,
+                            HttpFailure* failure = nullptr);
 
  private:
+  Result<HttpResponse> Perform(const HttpRequest& request, const std::string_view* post_body,
+                               const BodySink& sink, HttpFailure* failure);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,6 +1,11 @@
 // pull: list and download Data Access files window by window, ingest each one, and move the
 // per-type cursor only past windows that were listed and ingested completely.
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include "audit/log.h"
 #include "base/time.h"
@@ -156,6 +161,72 @@ Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::Data
   return d;
 }
 
+// Runs fetch(i) for i in [0, n) on up to `parallel` threads and hands the results out in
+// order. Workers stay at most 2 * parallel files ahead of the consumer, which bounds the spool
+// space held at once. The destructor stops handing out work and joins the threads.
+class Fetcher {
+ public:
+  using Fetched = Result<std::unique_ptr<Spooled>>;
+  Fetcher(int parallel, size_t n, std::function<Fetched(size_t)> fetch)
+      : fetch_(std::move(fetch)), ahead_(2 * static_cast<size_t>(parallel)) {
+    slots_.resize(n);
+    size_t threads = std::min<size_t>(static_cast<size_t>(std::max(parallel, 1)), n);
+    for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+  }
+  ~Fetcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  // Waits for file i (called with i = 0, 1, 2, ... in turn).
+  Fetched Take(size_t i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    consumed_ = i;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return slots_[i].has_value(); });
+    Fetched r = std::move(*slots_[i]);
+    slots_[i].reset();
+    consumed_ = i + 1;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock,
+                 [&] { return stop_ || next_ >= slots_.size() || next_ < consumed_ + ahead_; });
+        if (stop_ || next_ >= slots_.size()) return;
+        i = next_++;
+      }
+      Fetched r = fetch_(i);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        slots_[i].emplace(std::move(r));
+      }
+      cv_.notify_all();
+    }
+  }
+
+  std::function<Fetched(size_t)> fetch_;
+  const size_t ahead_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Fetched>> slots_;
+  size_t next_ = 0, consumed_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
 }  // namespace
 
 Outcome Pull(Context& ctx, const PullOptions& opts) {
@@ -189,9 +260,15 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   store::Archive& a = *opened.value();
   auto ing = Ingester::Create(ctx, &a);
   if (!ing.ok()) return fail(ing.status());
+  // Downloads log retries from their own threads; stderr lines must not interleave.
+  auto log_mu = std::make_shared<std::mutex>();
+  auto log = [&ctx, log_mu](const std::string& line) {
+    std::lock_guard<std::mutex> lock(*log_mu);
+    if (ctx.log) ctx.log(line);
+  };
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
-  copts.log = ctx.log;
+  copts.log = log;
   Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
   client::DataAccessClient dac(net, opts.base_url, opts.account,
                                std::make_unique<client::OAuth1Provider>(net, creds.value()), copts);
@@ -234,15 +311,27 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
       }
       listed += static_cast<int64_t>(files.value().size());
       bool window_ok = true;
+      // Known names are skipped before anything is fetched; a name listed twice is fetched once.
+      std::vector<const client::ListedFile*> todo;
+      std::set<std::string> names;
       for (const auto& f : files.value()) {
         auto known = a.HasFileNamed(f.name);
         if (!known.ok()) return fail(known.status());
-        if (known.value()) {
+        if (known.value() || !names.insert(f.name).second) {
           ++c.files_skipped;
           continue;
         }
+        todo.push_back(&f);
+      }
+      // Up to opts.parallel downloads run at once; ingest takes them in listing order, each in
+      // its own transaction, while later ones are still arriving.
+      Fetcher fetcher(opts.parallel, todo.size(),
+                      [&](size_t i) { return Fetch(ctx.env, a, dac, *todo[i]); });
+      for (size_t i = 0; i < todo.size(); ++i) {
+        const client::ListedFile& f = *todo[i];
+        auto fetched = fetcher.Take(i);
         Status fs = [&]() -> Status {
-          DV_ASSIGN_OR_RETURN(auto d, Fetch(ctx.env, a, dac, f));
+          DV_ASSIGN_OR_RETURN(auto d, std::move(fetched));
           DV_ASSIGN_OR_RETURN(auto reader, d->spool->Open());
           return ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(), reader.get(),
                                            &c);
@@ -292,11 +381,11 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
               " more errors (files_failed names every failed file)");
   }
   if (!first_error.ok())
-    out.status = Status(
-        Code::kFailed,
-        first_error.message() +
-            (errors_total > 1 ? " (and " + std::to_string(errors_total - 1) + " more errors)"
-                              : ""));
+    out.status =
+        Status(Code::kFailed,
+               first_error.message() +
+                   (errors_total > 1 ? " (and " + std::to_string(errors_total - 1) + " more errors)"
+                                     : ""));
   return out;
 }
 

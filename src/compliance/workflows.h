@@ -60,6 +60,7 @@ struct PullOptions {
   int64_t overlap_ms = 6 * 3600 * 1000LL;
   int64_t window_ms = 24 * 3600 * 1000LL;
   std::string credentials_file;
+  int parallel = 4;  // concurrent downloads (--parallel)
 };
 Outcome Pull(Context& ctx, const PullOptions& opts);
 
