@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "cli/render.h"
 #include "client/dataaccess.h"
+#include "client/oauth2.h"
 #include "compliance/certificate.h"
 #include "compliance/workflows.h"
 
@@ -126,6 +127,13 @@ int Run(int argc, char** argv) {
   pull->add_option("--lag-hours", pull_lag, "hours the window end stays behind now (2)");
   pull->add_option("--overlap-hours", pull_overlap, "hours re-scanned for late files (6)");
   pull->add_option("--parallel", pull_opts.parallel, "concurrent downloads, 1 to 32 (4)");
+  pull->add_option("--auth", pull_opts.auth,
+                   "oauth1 (LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN, LP_ACCESS_TOKEN_SECRET; "
+                   "the default) or oauth2 (client credentials LP_CLIENT_ID, LP_CLIENT_SECRET)")
+      ->check(CLI::IsMember({"oauth1", "oauth2"}));
+  pull->add_option("--auth-url", pull_opts.auth_url,
+                   "oauth2 token endpoint (default: the region's sentinel.liveperson.net, or "
+                   "the --base-url host)");
   // find
   compliance::FindOptions find_opts;
   auto* find = app.add_subcommand("find", "list the records that hold a subject");
@@ -289,6 +297,18 @@ int Run(int argc, char** argv) {
   if (pull->parsed()) {
     if (!pull_region.empty() && !pull_opts.base_url.empty())
       return usage("pull", Status::Usage("give --region or --base-url, not both"));
+    if (pull_opts.auth == "oauth2" && pull_opts.auth_url.empty()) {
+      if (!pull_opts.base_url.empty()) {
+        pull_opts.auth_url = client::TokenUrlOnBase(pull_opts.base_url, pull_opts.account);
+      } else {
+        auto u = client::RegionTokenUrl(pull_region.empty() ? "us" : pull_region,
+                                        pull_opts.account);
+        if (!u.ok()) return usage("pull", u.status());
+        pull_opts.auth_url = u.value();
+      }
+    } else if (pull_opts.auth != "oauth2" && !pull_opts.auth_url.empty()) {
+      return usage("pull", Status::Usage("--auth-url needs --auth oauth2"));
+    }
     if (pull_opts.base_url.empty()) {
       auto u = client::RegionBaseUrl(pull_region.empty() ? "us" : pull_region);
       if (!u.ok()) return usage("pull", u.status());

@@ -12,6 +12,7 @@
 #include "client/credentials.h"
 #include "client/dataaccess.h"
 #include "client/oauth1.h"
+#include "client/oauth2.h"
 #include "compliance/common.h"
 #include "compliance/ingest.h"
 #include "format/data_type.h"
@@ -252,9 +253,28 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
       if (std::find(types.begin(), types.end(), *dt) == types.end()) types.push_back(*dt);
     }
   }
-  auto creds = client::LoadOAuth1Credentials(ctx.env, opts.credentials_file,
-                                             client::CredentialsFileMode::kRequirePrivate);
-  if (!creds.ok()) return fail(creds.status());
+  Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
+  std::unique_ptr<client::AuthProvider> auth;
+  client::OAuth2Provider* oauth2 = nullptr;
+  if (opts.auth == "oauth2") {
+    if (Status u = client::ValidateBaseUrl(opts.auth_url); !u.ok())
+      return fail(Status::Usage("--auth-url: " + u.message()));
+    auto creds = client::LoadOAuth2Credentials(ctx.env, opts.credentials_file,
+                                               client::CredentialsFileMode::kRequirePrivate);
+    if (!creds.ok()) return fail(creds.status());
+    client::HttpOptions hopts;
+    hopts.ca_file = opts.ca_file;
+    auto p = std::make_unique<client::OAuth2Provider>(net, opts.auth_url, creds.value(), hopts);
+    oauth2 = p.get();
+    auth = std::move(p);
+  } else if (opts.auth == "oauth1") {
+    auto creds = client::LoadOAuth1Credentials(ctx.env, opts.credentials_file,
+                                               client::CredentialsFileMode::kRequirePrivate);
+    if (!creds.ok()) return fail(creds.status());
+    auth = std::make_unique<client::OAuth1Provider>(net, creds.value());
+  } else {
+    return fail(Status::Usage("--auth must be oauth1 or oauth2"));
+  }
   auto opened = OpenArchive(ctx, store::Access::kWrite);
   if (!opened.ok()) return fail(opened.status());
   store::Archive& a = *opened.value();
@@ -269,9 +289,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
   copts.log = log;
-  Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
-  client::DataAccessClient dac(net, opts.base_url, opts.account,
-                               std::make_unique<client::OAuth1Provider>(net, creds.value()), copts);
+  client::DataAccessClient dac(net, opts.base_url, opts.account, std::move(auth), copts);
   int64_t now = ctx.env->NowMillis();
   int64_t end = opts.to_ms.value_or(now - opts.lag_ms);
   IngestCounters c;
@@ -362,6 +380,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   if (errors_omitted > 0) res["errors_omitted"] = errors_omitted;
   res["types"] = per_type;
   res["retries"] = dac.retries_used();
+  if (oauth2 != nullptr) res["tokens_fetched"] = oauth2->tokens_fetched();
   // A pull that changed nothing leaves no trace: the archive stays byte-for-byte as it was.
   if (c.files_ingested > 0) s = a.Begin();
   if (s.ok() && c.files_ingested > 0)
