@@ -228,6 +228,11 @@ class Fetcher {
   std::vector<std::thread> workers_;
 };
 
+// Data Access files are kept for 30 days after their creation (dataaccess-api.md).
+constexpr int64_t kLivePersonKeepsMs = 30 * kMillisPerDay;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 }  // namespace
 
 Outcome Pull(Context& ctx, const PullOptions& opts) {
@@ -299,6 +304,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   // the first kMaxErrorDetails are kept and shown, the rest counted; files_failed names all.
   constexpr size_t kMaxErrorDetails = 100;
   int64_t errors_total = 0;
+  Json failed_details = Json::array();  // per failed file: days left before LivePerson deletes it
   auto note_error = [&](const Status& e) {
     ++errors_total;
     if (c.errors.size() < kMaxErrorDetails) c.errors.push_back({{"error", e.message()}});
@@ -356,7 +362,21 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         }();
         if (!fs.ok()) {
           c.files_failed.push_back(f.name);
-          note_error(fs);
+          // LivePerson deletes a file 30 days after creating it. It is created once its scope
+          // hour has closed, so the scope end is the earliest it can have been created: the
+          // days counted from there are never more than the file really has.
+          const int64_t deleted_ms = f.scope_end_ms + kLivePersonKeepsMs;
+          const int64_t days_left = FloorDiv(deleted_ms - now, kMillisPerDay);
+          if (failed_details.size() < kMaxErrorDetails) {
+            failed_details.push_back({{"file", f.name},
+                                      {"days_left", days_left},
+                                      {"deleted_after", FormatTime(deleted_ms)}});
+          }
+          const std::string left =
+              days_left >= 0 ? std::to_string(days_left) + " days left before LivePerson deletes it"
+                             : std::string("LivePerson may already have deleted it");
+          note_error(
+              Status(fs.code(), fs.message() + "; " + left + " (" + FormatTime(deleted_ms) + ")"));
           window_ok = false;
         }
       }
@@ -376,6 +396,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
   c.ToJson(&res);
+  res["files_failed_details"] = failed_details;
   const int64_t errors_omitted = errors_total - static_cast<int64_t>(c.errors.size());
   if (errors_omitted > 0) res["errors_omitted"] = errors_omitted;
   res["types"] = per_type;
