@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "client/url.h"
+#include "crypto/crypto.h"
 
 namespace davault::client {
 namespace {
@@ -96,6 +97,27 @@ std::string Seconds(int64_t ms) {
 }
 
 }  // namespace
+
+std::optional<std::string> ReprDigestSha256(std::string_view header) {
+  // Dictionary members "key=:b64:" separated by commas (RFC 8941 byte sequences).
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view member = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!member.empty() && member.front() == ' ') member.remove_prefix(1);
+    while (!member.empty() && member.back() == ' ') member.remove_suffix(1);
+    constexpr std::string_view kKey = "sha-256=:";
+    if (member.substr(0, kKey.size()) != kKey || member.size() < kKey.size() + 1 ||
+        member.back() != ':') {
+      continue;
+    }
+    std::string_view b64 = member.substr(kKey.size(), member.size() - kKey.size() - 1);
+    auto raw = crypto::FromBase64(b64);
+    if (raw.ok() && raw->size() == 32) return raw.value();
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 Result<std::string> RegionBaseUrl(std::string_view region) {
   if (region == "us") return std::string("https://va.da.liveperson.net");
@@ -303,7 +325,7 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
 
 Status DataAccessClient::Download(const ListedFile& file,
                                   const std::function<Status(std::string_view)>& sink) {
-  return Download(file, DownloadSink{sink, nullptr});
+  return Download(file, DownloadSink{sink, nullptr, nullptr});
 }
 
 Status DataAccessClient::Download(const ListedFile& file, const DownloadSink& sink) {
@@ -360,6 +382,7 @@ Status DataAccessClient::Download(const ListedFile& file, const DownloadSink& si
     }
     const long code = resp->status;
     if (code == 200 || code == 206) {
+      if (sink.repr_digest != nullptr) *sink.repr_digest = resp->repr_digest;
       if (code == 200 && resp->body_bytes == 0 && offset > 0) {
         Status r = restart();  // an empty whole file: on_body_start never ran
         if (!r.ok()) return {r, false, {}};

@@ -268,6 +268,7 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request,
   }
   resp.content_range = HeaderValue(c, "Content-Range");
   resp.retry_after = HeaderValue(c, "Retry-After");
+  resp.repr_digest = HeaderValue(c, "Repr-Digest");
   resp.body_bytes = t.body_bytes;
   resp.error_body = std::move(t.error_body);
 

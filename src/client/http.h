@@ -41,6 +41,7 @@ struct HttpResponse {
   int64_t body_bytes = 0;       // bytes of body received
   std::string content_type;
   std::string content_range;
+  std::string repr_digest;     // raw Repr-Digest header (RFC 9530), "" when none
   std::string retry_after;     // raw header value
   int64_t retry_after_s = -1;  // libcurl's reading of Retry-After (seconds or HTTP date), or -1
   std::string error_body;      // the first 64 KiB of a non-2xx body (never given to the sink)

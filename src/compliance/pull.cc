@@ -137,7 +137,10 @@ class Spool {
 struct Spooled {
   explicit Spooled(store::Archive& a) : hash(a.NewContentHash()) {}
   crypto::HashStream hash;
+  crypto::Sha256Stream sha256;  // of the same bytes, to compare with the server's Repr-Digest
   std::unique_ptr<Spool> spool;
+  std::string sha256_hex;       // set once the download is complete
+  bool digest_checked = false;  // the server gave a SHA-256 and it matched
 };
 
 Result<std::unique_ptr<Spooled>> NewSpooled(Env* env, store::Archive& a) {
@@ -151,7 +154,12 @@ Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::Data
                                        const client::ListedFile& f) {
   DV_ASSIGN_OR_RETURN(auto d, NewSpooled(env, a));
   client::DownloadSink sink;
-  sink.write = [&](std::string_view chunk) { return d->spool->Write(chunk, &d->hash); };
+  sink.write = [&](std::string_view chunk) {
+    d->sha256.Update(chunk);
+    return d->spool->Write(chunk, &d->hash);
+  };
+  std::string repr_digest;
+  sink.repr_digest = &repr_digest;
   sink.reset = [&]() -> Status {
     d.reset();  // removes the partial spool before the new one exists
     DV_ASSIGN_OR_RETURN(d, NewSpooled(env, a));
@@ -159,6 +167,17 @@ Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::Data
   };
   DV_RETURN_IF_ERROR(dac.Download(f, sink));
   DV_RETURN_IF_ERROR(d->spool->Finish());
+  const auto sha = d->sha256.Final();
+  d->sha256_hex = crypto::ToHex(sha);
+  // The Data Access API sends no digest; a server (or proxy) that does is held to it.
+  if (auto want = client::ReprDigestSha256(repr_digest)) {
+    if (!crypto::Equal(*want, crypto::AsView(sha))) {
+      return Status::Failed("download of " + f.name +
+                            ": the SHA-256 of the bytes received differs from the server's "
+                            "Repr-Digest; not ingested");
+    }
+    d->digest_checked = true;
+  }
   return d;
 }
 
@@ -304,7 +323,10 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   // the first kMaxErrorDetails are kept and shown, the rest counted; files_failed names all.
   constexpr size_t kMaxErrorDetails = 100;
   int64_t errors_total = 0;
-  Json failed_details = Json::array();  // per failed file: days left before LivePerson deletes it
+  Json failed_details = Json::array();
+  // Per downloaded and ingested file: its size and SHA-256 (bounded like the error details).
+  constexpr size_t kMaxDownloadDetails = 100000;
+  Json downloads = Json::array();  // per failed file: days left before LivePerson deletes it
   auto note_error = [&](const Status& e) {
     ++errors_total;
     if (c.errors.size() < kMaxErrorDetails) c.errors.push_back({{"error", e.message()}});
@@ -357,8 +379,15 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         Status fs = [&]() -> Status {
           DV_ASSIGN_OR_RETURN(auto d, std::move(fetched));
           DV_ASSIGN_OR_RETURN(auto reader, d->spool->Open());
-          return ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(), reader.get(),
-                                           &c);
+          DV_RETURN_IF_ERROR(ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(),
+                                                       reader.get(), &c));
+          if (downloads.size() < kMaxDownloadDetails) {
+            downloads.push_back({{"file", f.name},
+                                 {"bytes", d->spool->bytes()},
+                                 {"sha256", d->sha256_hex},
+                                 {"server_digest", d->digest_checked ? "matched" : "absent"}});
+          }
+          return Status::Ok();
         }();
         if (!fs.ok()) {
           c.files_failed.push_back(f.name);
@@ -397,6 +426,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   }
   c.ToJson(&res);
   res["files_failed_details"] = failed_details;
+  res["downloads"] = downloads;
   const int64_t errors_omitted = errors_total - static_cast<int64_t>(c.errors.size());
   if (errors_omitted > 0) res["errors_omitted"] = errors_omitted;
   res["types"] = per_type;

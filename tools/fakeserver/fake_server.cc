@@ -135,6 +135,7 @@ struct Note {
   int fault = -1;
   int64_t planned_bytes = -1;  // body bytes a file download will send (after range and faults)
   bool logged = false;
+  std::string sha256;     // downloads: hex SHA-256 of the whole file served
   int64_t start_us = -1;  // MonotonicMicros() when the handler started
   int concurrent = 0;     // requests in the handler at that moment, this one included
 };
@@ -429,6 +430,24 @@ void FakeServer::Impl::File(const httplib::Request& req, httplib::Response& res,
   if (!opened.ok()) return XmlError(res, 500, "Internal server error", 0, now_ms);
   std::shared_ptr<RandomAccessFile> file = std::move(opened).value();
   const int64_t size = static_cast<int64_t>(file->Size());
+  // The digest of the whole file (RFC 9530 Repr-Digest: the representation, whatever range is
+  // sent), so a client can check what it assembled from resumed pieces.
+  {
+    crypto::Sha256Stream sha;
+    for (int64_t at = 0; at < size;) {
+      std::string buf;
+      size_t n = static_cast<size_t>(std::min<int64_t>(size - at, 1 << 20));
+      if (!file->ReadAt(static_cast<uint64_t>(at), n, &buf).ok() || buf.empty()) {
+        return XmlError(res, 500, "Internal server error", 0, now_ms);
+      }
+      sha.Update(buf);
+      at += static_cast<int64_t>(buf.size());
+    }
+    auto digest = sha.Final();
+    t_note.sha256 = crypto::ToHex(digest);
+    if (fault && fault->rule.wrong_digest) digest[0] ^= 0xff;
+    res.set_header("Repr-Digest", "sha-256=:" + crypto::ToBase64(crypto::AsView(digest)) + ":");
+  }
 
   // httplib applies req.ranges when it writes the response; decide here what that will be so
   // the status and the log are right. Several ranges are answered with the whole file (allowed).
@@ -496,6 +515,7 @@ void FakeServer::Impl::WriteLogLine(const httplib::Request& req, const Note& not
   line["auth"] = note.auth;
   if (!note.auth_error.empty()) line["auth_error"] = note.auth_error;
   line["fault"] = note.fault >= 0 ? Json(note.fault) : Json(nullptr);
+  if (!note.sha256.empty()) line["sha256"] = note.sha256;
   if (note.start_us >= 0) {
     line["start_us"] = note.start_us;
     line["end_us"] = MonotonicMicros();
