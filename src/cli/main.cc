@@ -276,9 +276,22 @@ int Run(int argc, char** argv) {
   ctx.limits.max_depth = g.max_depth;
   ctx.verbosity = g.quiet ? compliance::Verbosity::kQuiet
                   : g.verbose ? compliance::Verbosity::kVerbose : compliance::Verbosity::kNormal;
-  ctx.log = [&g](const std::string& line) {
-    if (!g.quiet) std::cerr << line << "\n";
+  // On a terminal, ctx.progress redraws one line in place ("\r", erase to the end of the line);
+  // a log line first clears it so the two never share a line. Elsewhere (cron, pipes) there is
+  // no live line and the workflows log plain lines instead. Callers serialise the two.
+  auto live_line = std::make_shared<bool>(false);
+  ctx.log = [&g, live_line](const std::string& line) {
+    if (g.quiet) return;
+    if (*live_line) std::cerr << "\r\033[K";
+    *live_line = false;
+    std::cerr << line << "\n";
   };
+  if (!g.quiet && isatty(STDERR_FILENO) == 1) {
+    ctx.progress = [live_line](const std::string& line) {
+      std::cerr << "\r" << line << "\033[K" << std::flush;
+      *live_line = true;
+    };
+  }
 
   Outcome o;
   auto usage = [&](const std::string& cmd, Status s) {

@@ -2,6 +2,7 @@
 // per-type cursor only past windows that were listed and ingested completely.
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -149,12 +150,98 @@ Result<std::unique_ptr<Spooled>> NewSpooled(Env* env, store::Archive& a) {
   return d;
 }
 
+// What a pull has done so far: files, bytes, rate and ETA. On a terminal (ctx.progress set) one
+// line is redrawn in place as bytes arrive (at most every 250 ms); otherwise a plain log line
+// after each window that had files to fetch. Thread-safe: downloads add bytes from their threads.
+class Progress {
+ public:
+  using Out = std::function<void(const std::string&)>;
+  Progress(Env* clock, Out tty_line, Out log)
+      : clock_(clock),
+        tty_(std::move(tty_line)),
+        log_(std::move(log)),
+        start_ms_(clock->NowMillis()) {}
+
+  void Queued(int64_t files) {
+    std::lock_guard<std::mutex> lock(mu_);
+    total_ += files;
+  }
+  void Bytes(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    bytes_ += static_cast<int64_t>(n);
+    if (tty_ && clock_->NowMillis() - drawn_ms_ >= 250) Draw();
+  }
+  void FileDone(bool ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    if (!ok) ++failed_;
+    if (tty_) Draw();
+  }
+  void WindowDone(size_t fetched) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!tty_ && fetched > 0 && log_) log_(Line());
+  }
+  // The last word, as a plain line in both modes (on a terminal it replaces the live line).
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!log_) return;
+    const int64_t ms = std::max<int64_t>(clock_->NowMillis() - start_ms_, 0);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f s", static_cast<double>(ms) / 1000.0);
+    std::string line = "pull: done: " + std::to_string(done_) + " files";
+    if (failed_ > 0) line += " (" + std::to_string(failed_) + " failed)";
+    line += ", " + HumanBytes(bytes_) + " in " + secs;
+    if (ms > 0) line += " (" + HumanBytes(bytes_ * 1000 / ms) + "/s)";
+    log_(line);
+  }
+
+ private:
+  static std::string HumanBytes(int64_t b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(b);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+      v /= 1024;
+      ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+  }
+  std::string Line() const {
+    const int64_t ms = clock_->NowMillis() - start_ms_;
+    std::string line = "pull: " + std::to_string(done_) + "/" + std::to_string(total_) +
+                       " files, " + HumanBytes(bytes_) + ", ";
+    line += ms > 0 ? HumanBytes(bytes_ * 1000 / ms) + "/s" : std::string("- B/s");
+    // The rest at the pace of the files done so far; unknown before the first one.
+    if (done_ > 0 && total_ >= done_) {
+      const int64_t eta_s = (ms * (total_ - done_) / done_ + 999) / 1000;
+      line += ", ETA " + std::to_string(eta_s / 60) + ":" + (eta_s % 60 < 10 ? "0" : "") +
+              std::to_string(eta_s % 60);
+    } else {
+      line += ", ETA ?";
+    }
+    return line;
+  }
+  void Draw() {
+    drawn_ms_ = clock_->NowMillis();
+    tty_(Line());
+  }
+
+  Env* clock_;
+  Out tty_, log_;
+  const int64_t start_ms_;
+  std::mutex mu_;
+  int64_t total_ = 0, done_ = 0, failed_ = 0, bytes_ = 0, drawn_ms_ = 0;
+};
+
 // Downloads one file completely into a sealed spool; nothing is ingested from here.
 Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::DataAccessClient& dac,
-                                       const client::ListedFile& f) {
+                                       const client::ListedFile& f, Progress* progress) {
   DV_ASSIGN_OR_RETURN(auto d, NewSpooled(env, a));
   client::DownloadSink sink;
   sink.write = [&](std::string_view chunk) {
+    progress->Bytes(chunk.size());
     d->sha256.Update(chunk);
     return d->spool->Write(chunk, &d->hash);
   };
@@ -310,6 +397,14 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
     std::lock_guard<std::mutex> lock(*log_mu);
     if (ctx.log) ctx.log(line);
   };
+  Progress::Out tty_line;
+  if (ctx.progress) {
+    tty_line = [&ctx, log_mu](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*log_mu);
+      ctx.progress(line);
+    };
+  }
+  Progress progress(net, tty_line, log);
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
   copts.log = log;
@@ -369,10 +464,11 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         }
         todo.push_back(&f);
       }
+      progress.Queued(static_cast<int64_t>(todo.size()));
       // Up to opts.parallel downloads run at once; ingest takes them in listing order, each in
       // its own transaction, while later ones are still arriving.
       Fetcher fetcher(opts.parallel, todo.size(),
-                      [&](size_t i) { return Fetch(ctx.env, a, dac, *todo[i]); });
+                      [&](size_t i) { return Fetch(ctx.env, a, dac, *todo[i], &progress); });
       for (size_t i = 0; i < todo.size(); ++i) {
         const client::ListedFile& f = *todo[i];
         auto fetched = fetcher.Take(i);
@@ -408,7 +504,9 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
               Status(fs.code(), fs.message() + "; " + left + " (" + FormatTime(deleted_ms) + ")"));
           window_ok = false;
         }
+        progress.FileDone(fs.ok());
       }
+      progress.WindowDone(todo.size());
       if (!window_ok) complete = false;
       if (complete) advanced = we;
       ws = we;
@@ -424,6 +522,7 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         {"windows", windows},        {"files_listed", listed},
         {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
+  progress.Finish();
   c.ToJson(&res);
   res["files_failed_details"] = failed_details;
   res["downloads"] = downloads;
