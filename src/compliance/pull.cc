@@ -342,6 +342,23 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 }  // namespace
 
 Outcome Pull(Context& ctx, const PullOptions& opts) {
+  // Downloads log retries from their own threads while ingest logs from this one, and on a
+  // terminal both share stderr with the live progress line: every line goes through one mutex.
+  // ctx.log itself is swapped for the locked version (the Ingester logs through ctx) and put
+  // back on return.
+  auto log_mu = std::make_shared<std::mutex>();
+  struct RestoreLog {
+    Context& ctx;
+    std::function<void(const std::string&)> saved;
+    ~RestoreLog() { ctx.log = std::move(saved); }
+  } restore_log{ctx, ctx.log};
+  if (ctx.log) {
+    ctx.log = [inner = ctx.log, log_mu](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*log_mu);
+      inner(line);
+    };
+  }
+  const std::function<void(const std::string&)> log = ctx.log;
   Outcome out;
   Json& res = out.result;
   auto fail = [&](Status s) {
@@ -392,11 +409,6 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   auto ing = Ingester::Create(ctx, &a);
   if (!ing.ok()) return fail(ing.status());
   // Downloads log retries from their own threads; stderr lines must not interleave.
-  auto log_mu = std::make_shared<std::mutex>();
-  auto log = [&ctx, log_mu](const std::string& line) {
-    std::lock_guard<std::mutex> lock(*log_mu);
-    if (ctx.log) ctx.log(line);
-  };
   Progress::Out tty_line;
   if (ctx.progress) {
     tty_line = [&ctx, log_mu](const std::string& line) {
