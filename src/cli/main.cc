@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "cli/render.h"
 #include "client/dataaccess.h"
+#include "client/oauth2.h"
 #include "compliance/certificate.h"
 #include "compliance/workflows.h"
 
@@ -132,6 +133,14 @@ int Run(int argc, char** argv) {
   pull->add_option("--pgp-key", pgp_key, pgp_key_help);
   pull->add_option("--lag-hours", pull_lag, "hours the window end stays behind now (2)");
   pull->add_option("--overlap-hours", pull_overlap, "hours re-scanned for late files (6)");
+  pull->add_option("--parallel", pull_opts.parallel, "concurrent downloads, 1 to 32 (4)");
+  pull->add_option("--auth", pull_opts.auth,
+                   "oauth1 (LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN, LP_ACCESS_TOKEN_SECRET; "
+                   "the default) or oauth2 (client credentials LP_CLIENT_ID, LP_CLIENT_SECRET)")
+      ->check(CLI::IsMember({"oauth1", "oauth2"}));
+  pull->add_option("--auth-url", pull_opts.auth_url,
+                   "oauth2 token endpoint (default: the region's sentinel.liveperson.net, or "
+                   "the --base-url host)");
   // find
   compliance::FindOptions find_opts;
   auto* find = app.add_subcommand("find", "list the records that hold a subject");
@@ -281,9 +290,22 @@ int Run(int argc, char** argv) {
   ctx.limits.max_depth = g.max_depth;
   ctx.verbosity = g.quiet ? compliance::Verbosity::kQuiet
                   : g.verbose ? compliance::Verbosity::kVerbose : compliance::Verbosity::kNormal;
-  ctx.log = [&g](const std::string& line) {
-    if (!g.quiet) std::cerr << line << "\n";
+  // On a terminal, ctx.progress redraws one line in place ("\r", erase to the end of the line);
+  // a log line first clears it so the two never share a line. Elsewhere (cron, pipes) there is
+  // no live line and the workflows log plain lines instead. Callers serialise the two.
+  auto live_line = std::make_shared<bool>(false);
+  ctx.log = [&g, live_line](const std::string& line) {
+    if (g.quiet) return;
+    if (*live_line) std::cerr << "\r\033[K";
+    *live_line = false;
+    std::cerr << line << "\n";
   };
+  if (!g.quiet && isatty(STDERR_FILENO) == 1) {
+    ctx.progress = [live_line](const std::string& line) {
+      std::cerr << "\r" << line << "\033[K" << std::flush;
+      *live_line = true;
+    };
+  }
 
   Outcome o;
   auto usage = [&](const std::string& cmd, Status s) {
@@ -302,6 +324,18 @@ int Run(int argc, char** argv) {
   if (pull->parsed()) {
     if (!pull_region.empty() && !pull_opts.base_url.empty())
       return usage("pull", Status::Usage("give --region or --base-url, not both"));
+    if (pull_opts.auth == "oauth2" && pull_opts.auth_url.empty()) {
+      if (!pull_opts.base_url.empty()) {
+        pull_opts.auth_url = client::TokenUrlOnBase(pull_opts.base_url, pull_opts.account);
+      } else {
+        auto u = client::RegionTokenUrl(pull_region.empty() ? "us" : pull_region,
+                                        pull_opts.account);
+        if (!u.ok()) return usage("pull", u.status());
+        pull_opts.auth_url = u.value();
+      }
+    } else if (pull_opts.auth != "oauth2" && !pull_opts.auth_url.empty()) {
+      return usage("pull", Status::Usage("--auth-url needs --auth oauth2"));
+    }
     if (pull_opts.base_url.empty()) {
       auto u = client::RegionBaseUrl(pull_region.empty() ? "us" : pull_region);
       if (!u.ok()) return usage("pull", u.status());
@@ -319,6 +353,8 @@ int Run(int argc, char** argv) {
     }
     if (pull_opts.lag_ms < 0 || pull_opts.overlap_ms < 0)
       return usage("pull", Status::Usage("--lag-hours and --overlap-hours cannot be negative"));
+    if (pull_opts.parallel < 1 || pull_opts.parallel > 32)
+      return usage("pull", Status::Usage("--parallel must be 1 to 32"));
     if (pull_opts.from_ms && pull_opts.to_ms && *pull_opts.from_ms >= *pull_opts.to_ms)
       return usage("pull", Status::Usage("--to must be after --from"));
     // The appendix's accountId rule: ^[a-zA-Z0-9_]{1,20}$ (it becomes part of every URL).

@@ -3,14 +3,17 @@
 
 #include <cstdlib>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace davault::client {
 namespace {
 
-constexpr const char* kNames[] = {"LP_APP_KEY", "LP_APP_SECRET", "LP_ACCESS_TOKEN",
-                                  "LP_ACCESS_TOKEN_SECRET"};
+using Names = std::vector<const char*>;
+const Names kOAuth1Names = {"LP_APP_KEY", "LP_APP_SECRET", "LP_ACCESS_TOKEN",
+                            "LP_ACCESS_TOKEN_SECRET"};
+const Names kOAuth2Names = {"LP_CLIENT_ID", "LP_CLIENT_SECRET"};
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -23,7 +26,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 Result<std::map<std::string, std::string>> ParseFile(const std::string& path,
-                                                     const std::string& text) {
+                                                     const std::string& text, const Names& names) {
   std::map<std::string, std::string> values;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
@@ -31,7 +34,7 @@ Result<std::map<std::string, std::string>> ParseFile(const std::string& path,
     if (j.is_discarded() || !j.is_object()) {
       return Status::Usage("credentials file " + path + " is not a valid JSON object");
     }
-    for (const char* name : kNames) {
+    for (const char* name : names) {
       auto it = j.find(name);
       if (it == j.end()) continue;
       if (!it->is_string()) {
@@ -66,14 +69,14 @@ Result<std::map<std::string, std::string>> ParseFile(const std::string& path,
   return values;
 }
 
-}  // namespace
-
-Result<OAuth1Credentials> LoadOAuth1Credentials(Env* env, const std::string& file,
-                                                CredentialsFileMode mode) {
+// The named values from `file` or the environment, each present and non-empty.
+Result<std::map<std::string, std::string>> LoadValues(Env* env, const std::string& file,
+                                                      CredentialsFileMode mode,
+                                                      const Names& names) {
   std::map<std::string, std::string> values;
   std::string source;
   if (file.empty()) {
-    for (const char* name : kNames) {
+    for (const char* name : names) {
       if (const char* v = std::getenv(name); v != nullptr) values[name] = v;
     }
     source = "the environment";
@@ -84,20 +87,37 @@ Result<OAuth1Credentials> LoadOAuth1Credentials(Env* env, const std::string& fil
                            " may be read by group or others; chmod 600 it");
     }
     DV_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, file));
-    DV_ASSIGN_OR_RETURN(values, ParseFile(file, text));
+    DV_ASSIGN_OR_RETURN(values, ParseFile(file, text, names));
     source = "credentials file " + file;
   }
-  for (const char* name : kNames) {
+  for (const char* name : names) {
     auto it = values.find(name);
     if (it == values.end() || it->second.empty()) {
       return Status::Usage(std::string("missing credential ") + name + " in " + source);
     }
   }
+  return values;
+}
+
+}  // namespace
+
+Result<OAuth1Credentials> LoadOAuth1Credentials(Env* env, const std::string& file,
+                                                CredentialsFileMode mode) {
+  DV_ASSIGN_OR_RETURN(auto values, LoadValues(env, file, mode, kOAuth1Names));
   OAuth1Credentials c;
   c.consumer_key = values["LP_APP_KEY"];
   c.consumer_secret = values["LP_APP_SECRET"];
   c.token = values["LP_ACCESS_TOKEN"];
   c.token_secret = values["LP_ACCESS_TOKEN_SECRET"];
+  return c;
+}
+
+Result<OAuth2Credentials> LoadOAuth2Credentials(Env* env, const std::string& file,
+                                                CredentialsFileMode mode) {
+  DV_ASSIGN_OR_RETURN(auto values, LoadValues(env, file, mode, kOAuth2Names));
+  OAuth2Credentials c;
+  c.client_id = values["LP_CLIENT_ID"];
+  c.client_secret = values["LP_CLIENT_SECRET"];
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "client/oauth1.h"
+#include "client/oauth2.h"
 #include "davault/env.h"
 #include "davault/status.h"
 
@@ -20,6 +21,11 @@ enum class CredentialsFileMode {
 // quotes around the value are allowed). Fails with kUsage naming the missing variable, or the
 // file and what is wrong with it; never with a value.
 Result<OAuth1Credentials> LoadOAuth1Credentials(Env* env, const std::string& file,
+                                                CredentialsFileMode mode);
+
+// The same for OAuth 2.0 client credentials: LP_CLIENT_ID and LP_CLIENT_SECRET, from the
+// environment or from `file` (same formats and mode rule).
+Result<OAuth2Credentials> LoadOAuth2Credentials(Env* env, const std::string& file,
                                                 CredentialsFileMode mode);
 
 }  // namespace davault::client

@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "client/url.h"
+#include "crypto/crypto.h"
 
 namespace davault::client {
 namespace {
@@ -97,6 +98,27 @@ std::string Seconds(int64_t ms) {
 
 }  // namespace
 
+std::optional<std::string> ReprDigestSha256(std::string_view header) {
+  // Dictionary members "key=:b64:" separated by commas (RFC 8941 byte sequences).
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view member = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    while (!member.empty() && member.front() == ' ') member.remove_prefix(1);
+    while (!member.empty() && member.back() == ' ') member.remove_suffix(1);
+    constexpr std::string_view kKey = "sha-256=:";
+    if (member.substr(0, kKey.size()) != kKey || member.size() < kKey.size() + 1 ||
+        member.back() != ':') {
+      continue;
+    }
+    std::string_view b64 = member.substr(kKey.size(), member.size() - kKey.size() - 1);
+    auto raw = crypto::FromBase64(b64);
+    if (raw.ok() && raw->size() == 32) return raw.value();
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Result<std::string> RegionBaseUrl(std::string_view region) {
   if (region == "us") return std::string("https://va.da.liveperson.net");
   if (region == "uk") return std::string("https://lo.da.liveperson.net");
@@ -149,11 +171,18 @@ DataAccessClient::~DataAccessClient() = default;
 Result<HttpResponse> DataAccessClient::SignedGet(HttpRequest req, const BodySink& sink,
                                                  HttpFailure* failure) {
   *failure = HttpFailure::kOther;
-  DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", req.url));
-  req.headers.push_back("Authorization: " + authorization);
-  auto resp = http_.Get(req, sink, failure);
-  if (resp.ok() && resp->status == 401) auth_->OnUnauthorized();
-  return resp;
+  const size_t plain_headers = req.headers.size();
+  // A bearer token can expire between two requests: a 401 then earns exactly one repeat with a
+  // fresh token (a 401 body never reaches the sink, so nothing needs discarding).
+  for (int attempt = 0;; ++attempt) {
+    req.headers.resize(plain_headers);
+    DV_ASSIGN_OR_RETURN(std::string authorization, auth_->AuthorizationFor("GET", req.url));
+    req.headers.push_back("Authorization: " + authorization);
+    auto resp = http_.Get(req, sink, failure);
+    if (!resp.ok() || resp->status != 401) return resp;
+    if (!auth_->OnUnauthorized(authorization) || attempt > 0) return resp;
+    if (log_) log_("authorization refused for " + req.url + "; asking again with a new token");
+  }
 }
 
 Status DataAccessClient::WithRetries(const std::string& what,
@@ -209,7 +238,9 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
   Status got = WithRetries(what, [&](int) -> Attempt {
     body.clear();
     HttpFailure failure;
-    auto resp = SignedGet(HttpRequest{url, {}, {}}, collect, &failure);
+    HttpRequest req;
+    req.url = url;
+    auto resp = SignedGet(std::move(req), collect, &failure);
     if (!resp.ok()) return {resp.status().Context(what), IsRetryableFailure(failure), {}};
     if (resp->status == 200) return {};
     if (resp->error_body.find("No Available Files") != std::string::npos) {
@@ -294,7 +325,7 @@ Result<std::vector<ListedFile>> DataAccessClient::List(format::DataType type, in
 
 Status DataAccessClient::Download(const ListedFile& file,
                                   const std::function<Status(std::string_view)>& sink) {
-  return Download(file, DownloadSink{sink, nullptr});
+  return Download(file, DownloadSink{sink, nullptr, nullptr});
 }
 
 Status DataAccessClient::Download(const ListedFile& file, const DownloadSink& sink) {
@@ -351,6 +382,7 @@ Status DataAccessClient::Download(const ListedFile& file, const DownloadSink& si
     }
     const long code = resp->status;
     if (code == 200 || code == 206) {
+      if (sink.repr_digest != nullptr) *sink.repr_digest = resp->repr_digest;
       if (code == 200 && resp->body_bytes == 0 && offset > 0) {
         Status r = restart();  // an empty whole file: on_body_start never ran
         if (!r.ok()) return {r, false, {}};

@@ -47,7 +47,14 @@ struct ClientOptions {
 struct DownloadSink {
   std::function<Status(std::string_view)> write;
   std::function<Status()> reset;
+  // When set, receives the Repr-Digest header (RFC 9530) of the answer that completed the
+  // body ("" when it had none), for the caller to check what it received.
+  std::string* repr_digest = nullptr;
 };
+
+// The SHA-256 a Repr-Digest value ("sha-256=:BASE64:", possibly among other algorithms) gives
+// for the whole file, as 32 raw bytes; nullopt when it names no well-formed sha-256.
+std::optional<std::string> ReprDigestSha256(std::string_view header);
 
 // "us" → "https://va.da.liveperson.net", "uk" → lo, "apac" → sy; kUsage otherwise.
 Result<std::string> RegionBaseUrl(std::string_view region);

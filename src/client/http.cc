@@ -175,6 +175,17 @@ HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Get(const HttpRequest& request, const BodySink& sink,
                                      HttpFailure* failure) {
+  return Perform(request, nullptr, sink, failure);
+}
+
+Result<HttpResponse> HttpClient::Post(const HttpRequest& request, std::string_view body,
+                                      const BodySink& sink, HttpFailure* failure) {
+  return Perform(request, &body, sink, failure);
+}
+
+Result<HttpResponse> HttpClient::Perform(const HttpRequest& request,
+                                         const std::string_view* post_body, const BodySink& sink,
+                                         HttpFailure* failure) {
   HttpFailure ignored;
   if (failure == nullptr) failure = &ignored;
   *failure = HttpFailure::kOther;
@@ -212,7 +223,13 @@ Result<HttpResponse> HttpClient::Get(const HttpRequest& request, const BodySink&
   char errbuf[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  if (post_body != nullptr) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->data());
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are threaded
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   // Redirects are not followed: each request must be signed for the host it goes to.
@@ -251,12 +268,14 @@ Result<HttpResponse> HttpClient::Get(const HttpRequest& request, const BodySink&
   }
   resp.content_range = HeaderValue(c, "Content-Range");
   resp.retry_after = HeaderValue(c, "Retry-After");
+  resp.repr_digest = HeaderValue(c, "Repr-Digest");
   resp.body_bytes = t.body_bytes;
   resp.error_body = std::move(t.error_body);
 
   // The handle must not keep pointers into this frame once it goes back to the pool.
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, nullptr);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
 
   if (!t.sink_status.ok()) {

@@ -41,6 +41,7 @@ struct HttpResponse {
   int64_t body_bytes = 0;       // bytes of body received
   std::string content_type;
   std::string content_range;
+  std::string repr_digest;     // raw Repr-Digest header (RFC 9530), "" when none
   std::string retry_after;     // raw header value
   int64_t retry_after_s = -1;  // libcurl's reading of Retry-After (seconds or HTTP date), or -1
   std::string error_body;      // the first 64 KiB of a non-2xx body (never given to the sink)
@@ -69,15 +70,21 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // GETs request.url without following redirects. On a response (any status) returns it, with a
-  // 2xx body streamed to `sink` and a non-2xx body kept in error_body. Fails with kFailed when
-  // no complete response arrived: curl errors ("cannot reach URL: Couldn't connect to server"),
-  // a 2xx body shorter than its Content-Length, or the sink's own Status. Messages may name the
-  // URL, never a header. *failure, when given, is set to the kind of failure (kNone on success).
+  // GETs request.url without following redirects. On a response (any status) returns it,
+  // with a 2xx body streamed to `sink` and a non-2xx body kept in error_body. Fails with kFailed
+  // when no complete response arrived: curl errors ("cannot reach URL: Couldn't connect to
+  // server"), a 2xx body shorter than its Content-Length, or the sink's own Status. Messages may
+  // name the URL, never a header. *failure, when given, is set to the kind of failure (kNone on
+  // success).
   Result<HttpResponse> Get(const HttpRequest& request, const BodySink& sink,
                            HttpFailure* failure = nullptr);
+  // The same as a POST of `body` (give its Content-Type in request.headers).
+  Result<HttpResponse> Post(const HttpRequest& request, std::string_view body, const BodySink& sink,
+                            HttpFailure* failure = nullptr);
 
  private:
+  Result<HttpResponse> Perform(const HttpRequest& request, const std::string_view* post_body,
+                               const BodySink& sink, HttpFailure* failure);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

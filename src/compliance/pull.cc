@@ -1,12 +1,19 @@
 // pull: list and download Data Access files window by window, ingest each one, and move the
 // per-type cursor only past windows that were listed and ingested completely.
 #include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include "audit/log.h"
 #include "base/time.h"
 #include "client/credentials.h"
 #include "client/dataaccess.h"
 #include "client/oauth1.h"
+#include "client/oauth2.h"
 #include "compliance/common.h"
 #include "compliance/ingest.h"
 #include "format/data_type.h"
@@ -131,7 +138,10 @@ class Spool {
 struct Spooled {
   explicit Spooled(store::Archive& a) : hash(a.NewContentHash()) {}
   crypto::HashStream hash;
+  crypto::Sha256Stream sha256;  // of the same bytes, to compare with the server's Repr-Digest
   std::unique_ptr<Spool> spool;
+  std::string sha256_hex;       // set once the download is complete
+  bool digest_checked = false;  // the server gave a SHA-256 and it matched
 };
 
 Result<std::unique_ptr<Spooled>> NewSpooled(Env* env, store::Archive& a) {
@@ -140,12 +150,103 @@ Result<std::unique_ptr<Spooled>> NewSpooled(Env* env, store::Archive& a) {
   return d;
 }
 
+// What a pull has done so far: files, bytes, rate and ETA. On a terminal (ctx.progress set) one
+// line is redrawn in place as bytes arrive (at most every 250 ms); otherwise a plain log line
+// after each window that had files to fetch. Thread-safe: downloads add bytes from their threads.
+class Progress {
+ public:
+  using Out = std::function<void(const std::string&)>;
+  Progress(Env* clock, Out tty_line, Out log)
+      : clock_(clock),
+        tty_(std::move(tty_line)),
+        log_(std::move(log)),
+        start_ms_(clock->NowMillis()) {}
+
+  void Queued(int64_t files) {
+    std::lock_guard<std::mutex> lock(mu_);
+    total_ += files;
+  }
+  void Bytes(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    bytes_ += static_cast<int64_t>(n);
+    if (tty_ && clock_->NowMillis() - drawn_ms_ >= 250) Draw();
+  }
+  void FileDone(bool ok) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    if (!ok) ++failed_;
+    if (tty_) Draw();
+  }
+  void WindowDone(size_t fetched) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!tty_ && fetched > 0 && log_) log_(Line());
+  }
+  // The last word, as a plain line in both modes (on a terminal it replaces the live line).
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!log_) return;
+    const int64_t ms = std::max<int64_t>(clock_->NowMillis() - start_ms_, 0);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f s", static_cast<double>(ms) / 1000.0);
+    std::string line = "pull: done: " + std::to_string(done_) + " files";
+    if (failed_ > 0) line += " (" + std::to_string(failed_) + " failed)";
+    line += ", " + HumanBytes(bytes_) + " in " + secs;
+    if (ms > 0) line += " (" + HumanBytes(bytes_ * 1000 / ms) + "/s)";
+    log_(line);
+  }
+
+ private:
+  static std::string HumanBytes(int64_t b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(b);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+      v /= 1024;
+      ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+  }
+  std::string Line() const {
+    const int64_t ms = clock_->NowMillis() - start_ms_;
+    std::string line = "pull: " + std::to_string(done_) + "/" + std::to_string(total_) +
+                       " files, " + HumanBytes(bytes_) + ", ";
+    line += ms > 0 ? HumanBytes(bytes_ * 1000 / ms) + "/s" : std::string("- B/s");
+    // The rest at the pace of the files done so far; unknown before the first one.
+    if (done_ > 0 && total_ >= done_) {
+      const int64_t eta_s = (ms * (total_ - done_) / done_ + 999) / 1000;
+      line += ", ETA " + std::to_string(eta_s / 60) + ":" + (eta_s % 60 < 10 ? "0" : "") +
+              std::to_string(eta_s % 60);
+    } else {
+      line += ", ETA ?";
+    }
+    return line;
+  }
+  void Draw() {
+    drawn_ms_ = clock_->NowMillis();
+    tty_(Line());
+  }
+
+  Env* clock_;
+  Out tty_, log_;
+  const int64_t start_ms_;
+  std::mutex mu_;
+  int64_t total_ = 0, done_ = 0, failed_ = 0, bytes_ = 0, drawn_ms_ = 0;
+};
+
 // Downloads one file completely into a sealed spool; nothing is ingested from here.
 Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::DataAccessClient& dac,
-                                       const client::ListedFile& f) {
+                                       const client::ListedFile& f, Progress* progress) {
   DV_ASSIGN_OR_RETURN(auto d, NewSpooled(env, a));
   client::DownloadSink sink;
-  sink.write = [&](std::string_view chunk) { return d->spool->Write(chunk, &d->hash); };
+  sink.write = [&](std::string_view chunk) {
+    progress->Bytes(chunk.size());
+    d->sha256.Update(chunk);
+    return d->spool->Write(chunk, &d->hash);
+  };
+  std::string repr_digest;
+  sink.repr_digest = &repr_digest;
   sink.reset = [&]() -> Status {
     d.reset();  // removes the partial spool before the new one exists
     DV_ASSIGN_OR_RETURN(d, NewSpooled(env, a));
@@ -153,12 +254,111 @@ Result<std::unique_ptr<Spooled>> Fetch(Env* env, store::Archive& a, client::Data
   };
   DV_RETURN_IF_ERROR(dac.Download(f, sink));
   DV_RETURN_IF_ERROR(d->spool->Finish());
+  const auto sha = d->sha256.Final();
+  d->sha256_hex = crypto::ToHex(sha);
+  // The Data Access API sends no digest; a server (or proxy) that does is held to it.
+  if (auto want = client::ReprDigestSha256(repr_digest)) {
+    if (!crypto::Equal(*want, crypto::AsView(sha))) {
+      return Status::Failed("download of " + f.name +
+                            ": the SHA-256 of the bytes received differs from the server's "
+                            "Repr-Digest; not ingested");
+    }
+    d->digest_checked = true;
+  }
   return d;
 }
+
+// Runs fetch(i) for i in [0, n) on up to `parallel` threads and hands the results out in
+// order. Workers stay at most 2 * parallel files ahead of the consumer, which bounds the spool
+// space held at once. The destructor stops handing out work and joins the threads.
+class Fetcher {
+ public:
+  using Fetched = Result<std::unique_ptr<Spooled>>;
+  Fetcher(int parallel, size_t n, std::function<Fetched(size_t)> fetch)
+      : fetch_(std::move(fetch)), ahead_(2 * static_cast<size_t>(parallel)) {
+    slots_.resize(n);
+    size_t threads = std::min<size_t>(static_cast<size_t>(std::max(parallel, 1)), n);
+    for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+  }
+  ~Fetcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  // Waits for file i (called with i = 0, 1, 2, ... in turn).
+  Fetched Take(size_t i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    consumed_ = i;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return slots_[i].has_value(); });
+    Fetched r = std::move(*slots_[i]);
+    slots_[i].reset();
+    consumed_ = i + 1;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock,
+                 [&] { return stop_ || next_ >= slots_.size() || next_ < consumed_ + ahead_; });
+        if (stop_ || next_ >= slots_.size()) return;
+        i = next_++;
+      }
+      Fetched r = fetch_(i);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        slots_[i].emplace(std::move(r));
+      }
+      cv_.notify_all();
+    }
+  }
+
+  std::function<Fetched(size_t)> fetch_;
+  const size_t ahead_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Fetched>> slots_;
+  size_t next_ = 0, consumed_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+// Data Access files are kept for 30 days after their creation (dataaccess-api.md).
+constexpr int64_t kLivePersonKeepsMs = 30 * kMillisPerDay;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
 
 Outcome Pull(Context& ctx, const PullOptions& opts) {
+  // Downloads log retries from their own threads while ingest logs from this one, and on a
+  // terminal both share stderr with the live progress line: every line goes through one mutex.
+  // ctx.log itself is swapped for the locked version (the Ingester logs through ctx) and put
+  // back on return.
+  auto log_mu = std::make_shared<std::mutex>();
+  struct RestoreLog {
+    Context& ctx;
+    std::function<void(const std::string&)> saved;
+    ~RestoreLog() { ctx.log = std::move(saved); }
+  } restore_log{ctx, ctx.log};
+  if (ctx.log) {
+    ctx.log = [inner = ctx.log, log_mu](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*log_mu);
+      inner(line);
+    };
+  }
+  const std::function<void(const std::string&)> log = ctx.log;
   Outcome out;
   Json& res = out.result;
   auto fail = [&](Status s) {
@@ -181,20 +381,46 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
       if (std::find(types.begin(), types.end(), *dt) == types.end()) types.push_back(*dt);
     }
   }
-  auto creds = client::LoadOAuth1Credentials(ctx.env, opts.credentials_file,
-                                             client::CredentialsFileMode::kRequirePrivate);
-  if (!creds.ok()) return fail(creds.status());
+  Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
+  std::unique_ptr<client::AuthProvider> auth;
+  client::OAuth2Provider* oauth2 = nullptr;
+  if (opts.auth == "oauth2") {
+    if (Status u = client::ValidateBaseUrl(opts.auth_url); !u.ok())
+      return fail(Status::Usage("--auth-url: " + u.message()));
+    auto creds = client::LoadOAuth2Credentials(ctx.env, opts.credentials_file,
+                                               client::CredentialsFileMode::kRequirePrivate);
+    if (!creds.ok()) return fail(creds.status());
+    client::HttpOptions hopts;
+    hopts.ca_file = opts.ca_file;
+    auto p = std::make_unique<client::OAuth2Provider>(net, opts.auth_url, creds.value(), hopts);
+    oauth2 = p.get();
+    auth = std::move(p);
+  } else if (opts.auth == "oauth1") {
+    auto creds = client::LoadOAuth1Credentials(ctx.env, opts.credentials_file,
+                                               client::CredentialsFileMode::kRequirePrivate);
+    if (!creds.ok()) return fail(creds.status());
+    auth = std::make_unique<client::OAuth1Provider>(net, creds.value());
+  } else {
+    return fail(Status::Usage("--auth must be oauth1 or oauth2"));
+  }
   auto opened = OpenArchive(ctx, store::Access::kWrite);
   if (!opened.ok()) return fail(opened.status());
   store::Archive& a = *opened.value();
   auto ing = Ingester::Create(ctx, &a);
   if (!ing.ok()) return fail(ing.status());
+  // Downloads log retries from their own threads; stderr lines must not interleave.
+  Progress::Out tty_line;
+  if (ctx.progress) {
+    tty_line = [&ctx, log_mu](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*log_mu);
+      ctx.progress(line);
+    };
+  }
+  Progress progress(net, tty_line, log);
   client::ClientOptions copts;
   copts.ca_file = opts.ca_file;
-  copts.log = ctx.log;
-  Env* net = ctx.network_env != nullptr ? ctx.network_env : ctx.env;
-  client::DataAccessClient dac(net, opts.base_url, opts.account,
-                               std::make_unique<client::OAuth1Provider>(net, creds.value()), copts);
+  copts.log = log;
+  client::DataAccessClient dac(net, opts.base_url, opts.account, std::move(auth), copts);
   int64_t now = ctx.env->NowMillis();
   int64_t end = opts.to_ms.value_or(now - opts.lag_ms);
   IngestCounters c;
@@ -204,6 +430,10 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
   // the first kMaxErrorDetails are kept and shown, the rest counted; files_failed names all.
   constexpr size_t kMaxErrorDetails = 100;
   int64_t errors_total = 0;
+  Json failed_details = Json::array();
+  // Per downloaded and ingested file: its size and SHA-256 (bounded like the error details).
+  constexpr size_t kMaxDownloadDetails = 100000;
+  Json downloads = Json::array();  // per failed file: days left before LivePerson deletes it
   auto note_error = [&](const Status& e) {
     ++errors_total;
     if (c.errors.size() < kMaxErrorDetails) c.errors.push_back({{"error", e.message()}});
@@ -234,25 +464,61 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
       }
       listed += static_cast<int64_t>(files.value().size());
       bool window_ok = true;
+      // Known names are skipped before anything is fetched; a name listed twice is fetched once.
+      std::vector<const client::ListedFile*> todo;
+      std::set<std::string> names;
       for (const auto& f : files.value()) {
         auto known = a.HasFileNamed(f.name);
         if (!known.ok()) return fail(known.status());
-        if (known.value()) {
+        if (known.value() || !names.insert(f.name).second) {
           ++c.files_skipped;
           continue;
         }
+        todo.push_back(&f);
+      }
+      progress.Queued(static_cast<int64_t>(todo.size()));
+      // Up to opts.parallel downloads run at once; ingest takes them in listing order, each in
+      // its own transaction, while later ones are still arriving.
+      Fetcher fetcher(opts.parallel, todo.size(),
+                      [&](size_t i) { return Fetch(ctx.env, a, dac, *todo[i], &progress); });
+      for (size_t i = 0; i < todo.size(); ++i) {
+        const client::ListedFile& f = *todo[i];
+        auto fetched = fetcher.Take(i);
         Status fs = [&]() -> Status {
-          DV_ASSIGN_OR_RETURN(auto d, Fetch(ctx.env, a, dac, f));
+          DV_ASSIGN_OR_RETURN(auto d, std::move(fetched));
           DV_ASSIGN_OR_RETURN(auto reader, d->spool->Open());
-          return ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(), reader.get(),
-                                           &c);
+          DV_RETURN_IF_ERROR(ing.value()->IngestSource(f.name, d->hash.Final(), d->spool->bytes(),
+                                                       reader.get(), &c));
+          if (downloads.size() < kMaxDownloadDetails) {
+            downloads.push_back({{"file", f.name},
+                                 {"bytes", d->spool->bytes()},
+                                 {"sha256", d->sha256_hex},
+                                 {"server_digest", d->digest_checked ? "matched" : "absent"}});
+          }
+          return Status::Ok();
         }();
         if (!fs.ok()) {
           c.files_failed.push_back(f.name);
-          note_error(fs);
+          // LivePerson deletes a file 30 days after creating it. It is created once its scope
+          // hour has closed, so the scope end is the earliest it can have been created: the
+          // days counted from there are never more than the file really has.
+          const int64_t deleted_ms = f.scope_end_ms + kLivePersonKeepsMs;
+          const int64_t days_left = FloorDiv(deleted_ms - now, kMillisPerDay);
+          if (failed_details.size() < kMaxErrorDetails) {
+            failed_details.push_back({{"file", f.name},
+                                      {"days_left", days_left},
+                                      {"deleted_after", FormatTime(deleted_ms)}});
+          }
+          const std::string left =
+              days_left >= 0 ? std::to_string(days_left) + " days left before LivePerson deletes it"
+                             : std::string("LivePerson may already have deleted it");
+          note_error(
+              Status(fs.code(), fs.message() + "; " + left + " (" + FormatTime(deleted_ms) + ")"));
           window_ok = false;
         }
+        progress.FileDone(fs.ok());
       }
+      progress.WindowDone(todo.size());
       if (!window_ok) complete = false;
       if (complete) advanced = we;
       ws = we;
@@ -268,11 +534,15 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         {"windows", windows},        {"files_listed", listed},
         {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
+  progress.Finish();
   c.ToJson(&res);
+  res["files_failed_details"] = failed_details;
+  res["downloads"] = downloads;
   const int64_t errors_omitted = errors_total - static_cast<int64_t>(c.errors.size());
   if (errors_omitted > 0) res["errors_omitted"] = errors_omitted;
   res["types"] = per_type;
   res["retries"] = dac.retries_used();
+  if (oauth2 != nullptr) res["tokens_fetched"] = oauth2->tokens_fetched();
   // A pull that changed nothing leaves no trace: the archive stays byte-for-byte as it was.
   if (c.files_ingested > 0) s = a.Begin();
   if (s.ok() && c.files_ingested > 0)
@@ -292,11 +562,11 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
               " more errors (files_failed names every failed file)");
   }
   if (!first_error.ok())
-    out.status = Status(
-        Code::kFailed,
-        first_error.message() +
-            (errors_total > 1 ? " (and " + std::to_string(errors_total - 1) + " more errors)"
-                              : ""));
+    out.status =
+        Status(Code::kFailed,
+               first_error.message() +
+                   (errors_total > 1 ? " (and " + std::to_string(errors_total - 1) + " more errors)"
+                                     : ""));
   return out;
 }
 

@@ -70,6 +70,9 @@ struct PullOptions {
   int64_t overlap_ms = 6 * 3600 * 1000LL;
   int64_t window_ms = 24 * 3600 * 1000LL;
   std::string credentials_file;
+  int parallel = 4;             // concurrent downloads (--parallel)
+  std::string auth = "oauth1";  // --auth: oauth1 (LP_APP_* ...) or oauth2 (LP_CLIENT_*)
+  std::string auth_url;         // oauth2 token endpoint (--auth-url, else from the region/base)
 };
 Outcome Pull(Context& ctx, const PullOptions& opts);
 

@@ -144,6 +144,26 @@ Hash HashStream::Final() {
   return h;
 }
 
+struct Sha256Stream::State {
+  crypto_hash_sha256_state st;
+};
+Sha256Stream::Sha256Stream() : s_(std::make_unique<State>()) { crypto_hash_sha256_init(&s_->st); }
+Sha256Stream::~Sha256Stream() = default;
+void Sha256Stream::Update(std::string_view data) {
+  crypto_hash_sha256_update(&s_->st, reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+}
+std::array<unsigned char, 32> Sha256Stream::Final() {
+  std::array<unsigned char, 32> h{};
+  crypto_hash_sha256_final(&s_->st, h.data());
+  return h;
+}
+std::array<unsigned char, 32> Sha256(std::string_view data) {
+  Sha256Stream s;
+  s.Update(data);
+  return s.Final();
+}
+
 Key DeriveSubkey(const Key& master, uint64_t id, const char (&context)[9]) {
   Key k;
   crypto_kdf_derive_from_key(k.data(), Key::kSize, id, context, master.data());

@@ -75,6 +75,22 @@ class HashStream {  // incremental BLAKE2b-256, keyed when a key is given
   std::unique_ptr<State> s_;
 };
 
+// Incremental SHA-256 (crypto_hash_sha256): the digest servers publish for a file (RFC 9530
+// Repr-Digest), compared with what was downloaded. Not used for anything secret.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  void Update(std::string_view data);
+  std::array<unsigned char, 32> Final();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+// One-shot SHA-256.
+std::array<unsigned char, 32> Sha256(std::string_view data);
+
 // crypto_kdf: subkey number `id` under an 8-character context.
 Key DeriveSubkey(const Key& master, uint64_t id, const char (&context)[9]);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <tuple>
 
 #include "base/time.h"
+#include "crypto/crypto.h"
 #include "fakeserver/schema.h"
 
 namespace davault::fakeserver {
@@ -133,7 +135,19 @@ struct Note {
   int fault = -1;
   int64_t planned_bytes = -1;  // body bytes a file download will send (after range and faults)
   bool logged = false;
+  std::string sha256;     // downloads: hex SHA-256 of the whole file served
+  int64_t start_us = -1;  // MonotonicMicros() when the handler started
+  int concurrent = 0;     // requests in the handler at that moment, this one included
 };
+
+// Microseconds on the monotonic clock, for ordering and overlap in the request log at a finer
+// grain than the wall-clock milliseconds (parallel retries land within the same millisecond).
+// A test tool's own measurement, not product time, hence not through Env.
+int64_t MonotonicMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 thread_local Note t_note;
 
 }  // namespace
@@ -150,6 +164,20 @@ struct FakeServer::Impl {
   int port = 0;
   std::mutex log_mu;
   std::unique_ptr<WritableFile> log;
+  std::atomic<int> active{0};  // requests inside Handle()
+  struct IssuedToken {
+    int64_t expires_ms;
+    int64_t uses = 0;
+  };
+  std::mutex tokens_mu;
+  std::map<std::string, IssuedToken> tokens;  // kOAuth2: tokens handed out
+  std::unique_ptr<WritableFile> token_log;
+
+  // kOAuth2: POST .../app/token with the client credentials in the form body.
+  void TokenEndpoint(const httplib::Request& req, httplib::Response& res,
+                     const std::string& account, int64_t now_ms);
+  // kOAuth2: checks "Bearer <token>"; the reason when refused.
+  Status CheckBearer(const std::string& authorization, int64_t now_ms);
 
   std::string HrefBase() const {
     return "http://" + config.href_host + ":" + std::to_string(port) + "/data_access_le/account/" +
@@ -159,6 +187,8 @@ struct FakeServer::Impl {
 
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Route(const httplib::Request& req, httplib::Response& res);
+  Status CheckOAuth1(const httplib::Request& req, int64_t now_ms);
+  void RouteAuthorized(const httplib::Request& req, httplib::Response& res, int64_t now_ms);
   void BaseResource(httplib::Response& res);
   void Listing(const httplib::Request& req, httplib::Response& res, format::DataType type,
                int64_t now_ms);
@@ -172,7 +202,10 @@ struct FakeServer::Impl {
 
 void FakeServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
   t_note = Note{};
+  t_note.start_us = MonotonicMicros();
+  t_note.concurrent = ++active;
   Route(req, res);
+  --active;
   WriteLogLine(
       req, t_note, res.status,
       t_note.planned_bytes >= 0 ? t_note.planned_bytes : static_cast<int64_t>(res.body.size()));
@@ -182,6 +215,29 @@ void FakeServer::Impl::Handle(const httplib::Request& req, httplib::Response& re
 void FakeServer::Impl::Route(const httplib::Request& req, httplib::Response& res) {
   const int64_t now_ms = env->NowMillis();
 
+  static const std::regex kTokenRoute(R"(^/sentinel/api(?:/v2)?/account/([^/]+)/app/token$)");
+  std::smatch tm;
+  if (config.auth == AuthMode::kOAuth2 && req.path.size() < 256 &&
+      std::regex_match(req.path, tm, kTokenRoute)) {
+    return TokenEndpoint(req, res, tm[1].str(), now_ms);
+  }
+  if (config.auth == AuthMode::kOAuth2) {
+    Status bearer = CheckBearer(req.get_header_value("Authorization"), now_ms);
+    if (!bearer.ok()) {
+      t_note.auth = "rejected";
+      t_note.auth_error = bearer.message();
+      return XmlError(res, 401, "Unauthorized request", 10, now_ms);
+    }
+  } else if (Status auth = CheckOAuth1(req, now_ms); !auth.ok()) {
+    t_note.auth = "rejected";
+    t_note.auth_error = auth.message();
+    return XmlError(res, 401, "Unauthorized request", 10, now_ms);
+  }
+  t_note.auth = "ok";
+  RouteAuthorized(req, res, now_ms);
+}
+
+Status FakeServer::Impl::CheckOAuth1(const httplib::Request& req, int64_t now_ms) {
   // Verify against what this server saw: the Host header the client sent and the raw target.
   // cpp-httplib 0.11 hands us header values already percent-decoded, hence kAlreadyDecoded.
   std::string host = req.get_header_value("Host");
@@ -189,13 +245,64 @@ void FakeServer::Impl::Route(const httplib::Request& req, httplib::Response& res
   Status auth = client::VerifyOAuth1(config.credentials, req.method, "http://" + host + req.target,
                                      req.get_header_value("Authorization"), now_ms / 1000, &nonces,
                                      client::HeaderValues::kAlreadyDecoded);
-  if (!auth.ok()) {
-    t_note.auth = "rejected";
-    t_note.auth_error = auth.message();
-    return XmlError(res, 401, "Unauthorized request", 10, now_ms);
-  }
-  t_note.auth = "ok";
+  return auth;
+}
 
+void FakeServer::Impl::TokenEndpoint(const httplib::Request& req, httplib::Response& res,
+                                     const std::string& account, int64_t now_ms) {
+  auto oauth_error = [&](int status, const char* code) {
+    t_note.auth = "rejected";
+    t_note.auth_error = code;
+    res.status = status;
+    res.set_content(Json{{"error", code}}.dump(), "application/json");
+  };
+  if (req.method != "POST") return oauth_error(400, "invalid_request");
+  httplib::Params form;
+  httplib::detail::parse_query_text(req.body, form);
+  auto value = [&](const char* name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  if (value("grant_type") != "client_credentials") {
+    return oauth_error(400, "unsupported_grant_type");
+  }
+  if (account != config.account || value("client_id") != config.oauth2.client_id ||
+      value("client_secret") != config.oauth2.client_secret) {
+    return oauth_error(401, "invalid_client");
+  }
+  std::string rnd(24, '\0');
+  env->RandomBytes(rnd.data(), rnd.size());
+  const std::string token = "fk2." + crypto::ToHex(rnd);
+  {
+    std::lock_guard<std::mutex> lock(tokens_mu);
+    tokens[token] = IssuedToken{now_ms + config.token_lifetime_s * 1000};
+    if (token_log) (void)token_log->Append(token + "\n");
+  }
+  t_note.auth = "token_issued";
+  res.status = 200;
+  res.set_content(Json{{"access_token", token},
+                       {"token_type", "Bearer"},
+                       {"expires_in", config.token_lifetime_s}}
+                      .dump(),
+                  "application/json");
+}
+
+Status FakeServer::Impl::CheckBearer(const std::string& authorization, int64_t now_ms) {
+  if (authorization.rfind("Bearer ", 0) != 0) return Status::Failed("not a bearer token");
+  const std::string token = authorization.substr(7);
+  std::lock_guard<std::mutex> lock(tokens_mu);
+  auto it = tokens.find(token);
+  if (it == tokens.end()) return Status::Failed("unknown token");
+  if (now_ms >= it->second.expires_ms) return Status::Failed("token expired");
+  if (config.token_max_uses > 0 && it->second.uses >= config.token_max_uses) {
+    return Status::Failed("token expired (used up)");
+  }
+  ++it->second.uses;
+  return Status::Ok();
+}
+
+void FakeServer::Impl::RouteAuthorized(const httplib::Request& req, httplib::Response& res,
+                                       int64_t now_ms) {
   std::optional<FaultPlan::Applied> fault = faults.Next(req.method, req.path);
   if (fault) {
     t_note.fault = static_cast<int>(fault->index);
@@ -323,6 +430,24 @@ void FakeServer::Impl::File(const httplib::Request& req, httplib::Response& res,
   if (!opened.ok()) return XmlError(res, 500, "Internal server error", 0, now_ms);
   std::shared_ptr<RandomAccessFile> file = std::move(opened).value();
   const int64_t size = static_cast<int64_t>(file->Size());
+  // The digest of the whole file (RFC 9530 Repr-Digest: the representation, whatever range is
+  // sent), so a client can check what it assembled from resumed pieces.
+  {
+    crypto::Sha256Stream sha;
+    for (int64_t at = 0; at < size;) {
+      std::string buf;
+      size_t n = static_cast<size_t>(std::min<int64_t>(size - at, 1 << 20));
+      if (!file->ReadAt(static_cast<uint64_t>(at), n, &buf).ok() || buf.empty()) {
+        return XmlError(res, 500, "Internal server error", 0, now_ms);
+      }
+      sha.Update(buf);
+      at += static_cast<int64_t>(buf.size());
+    }
+    auto digest = sha.Final();
+    t_note.sha256 = crypto::ToHex(digest);
+    if (fault && fault->rule.wrong_digest) digest[0] ^= 0xff;
+    res.set_header("Repr-Digest", "sha-256=:" + crypto::ToBase64(crypto::AsView(digest)) + ":");
+  }
 
   // httplib applies req.ranges when it writes the response; decide here what that will be so
   // the status and the log are right. Several ranges are answered with the whole file (allowed).
@@ -390,6 +515,12 @@ void FakeServer::Impl::WriteLogLine(const httplib::Request& req, const Note& not
   line["auth"] = note.auth;
   if (!note.auth_error.empty()) line["auth_error"] = note.auth_error;
   line["fault"] = note.fault >= 0 ? Json(note.fault) : Json(nullptr);
+  if (!note.sha256.empty()) line["sha256"] = note.sha256;
+  if (note.start_us >= 0) {
+    line["start_us"] = note.start_us;
+    line["end_us"] = MonotonicMicros();
+    line["concurrent"] = note.concurrent;
+  }
   // Never the Authorization header. Hostile bytes in the path must not break the log.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(log_mu);
@@ -405,6 +536,10 @@ Result<std::unique_ptr<FakeServer>> FakeServer::Create(Env* env, FakeServerConfi
   if (!impl->config.request_log.empty()) {
     DV_ASSIGN_OR_RETURN(impl->log,
                         env->NewWritable(impl->config.request_log, CreateMode::kTruncate, 0644));
+  }
+  if (!impl->config.token_file.empty()) {
+    DV_ASSIGN_OR_RETURN(impl->token_log,
+                        env->NewWritable(impl->config.token_file, CreateMode::kTruncate, 0600));
   }
   Impl* raw = impl.get();
   auto handler = [raw](const httplib::Request& req, httplib::Response& res) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "client/oauth1.h"
+#include "client/oauth2.h"
 #include "davault/env.h"
 #include "davault/status.h"
 #include "fakeserver/faults.h"
@@ -26,10 +27,20 @@ enum class FileShape {
   kSingleObject,  // "file": { ... } when exactly one file matches (§8 #3)
 };
 
+enum class AuthMode {
+  kOAuth1,  // every request OAuth 1.0a-signed (the documented scheme)
+  kOAuth2,  // Bearer tokens from the fake's own Sentinel token endpoint
+};
+
 struct FakeServerConfig {
   std::string dir;  // files <Prefix>.<start>.<end>.part-NNNNN-k.gz in dir or one level below
   std::string account = "75555851";
   client::OAuth1Credentials credentials;
+  AuthMode auth = AuthMode::kOAuth1;
+  client::OAuth2Credentials oauth2;     // client_id/secret the token endpoint accepts (kOAuth2)
+  int64_t token_lifetime_s = 3600;      // expires_in of issued tokens
+  int64_t token_max_uses = 0;           // 0 = unlimited; else a token is refused after N requests
+  std::string token_file;               // test-only: every issued token appended here, one a line
   std::string href_host = "localhost";  // host written into @href values
   FileShape shape = FileShape::kArray;
   std::set<format::DataType> disabled_types;

@@ -42,6 +42,8 @@ Result<std::vector<FaultRule>> FaultPlan::Load(Env* env, const std::string& path
           rule.truncate_after_bytes = value.get<int64_t>();
         else if (key == "ignore_range")
           rule.ignore_range = value.get<bool>();
+        else if (key == "wrong_digest")
+          rule.wrong_digest = value.get<bool>();
         else
           return Status::Usage(where + ": unknown field " + key);
       }

@@ -33,6 +33,7 @@ struct FaultRule {
   std::string retry_after;                        // Retry-After header value ("5" or an HTTP date)
   int64_t truncate_after_bytes = -1;  // downloads: drop the connection after this many bytes
   bool ignore_range = false;          // downloads: answer 200 with the whole file despite a Range
+  bool wrong_digest = false;          // downloads: a Repr-Digest that does not match the file
 };
 
 // Thread-safe: the server's worker threads all consult one plan.

@@ -52,6 +52,22 @@ int Main(int argc, char** argv) {
   app.add_option("--max-skew-s", config.max_skew_s, "allowed OAuth timestamp skew in seconds")
       ->capture_default_str();
   app.add_option("--faults", faults_file, "JSON fault rules (see README.md)");
+  std::string auth = "oauth1";
+  app.add_option("--auth", auth,
+                 "oauth1 (signed requests) or oauth2 (Bearer tokens from the token endpoint; "
+                 "credentials LP_CLIENT_ID, LP_CLIENT_SECRET)")
+      ->check(CLI::IsMember({"oauth1", "oauth2"}))
+      ->capture_default_str();
+  app.add_option("--token-lifetime-s", config.token_lifetime_s,
+                 "oauth2: expires_in of issued tokens")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400 * 365}))
+      ->capture_default_str();
+  app.add_option("--token-max-uses", config.token_max_uses,
+                 "oauth2: refuse a token after this many requests (0 = no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--token-file", config.token_file,
+                 "oauth2, test-only: append every issued token here");
   CLI11_PARSE(app, argc, argv);
 
   if (single_object) config.shape = FileShape::kSingleObject;
@@ -64,10 +80,18 @@ int Main(int argc, char** argv) {
     if (!type) return Fail(Status::Usage("--disabled-types: unknown data type " + name));
     config.disabled_types.insert(*type);
   }
-  auto creds = davault::client::LoadOAuth1Credentials(
-      env, credentials_file, davault::client::CredentialsFileMode::kAnyMode);
-  if (!creds.ok()) return Fail(creds.status());
-  config.credentials = creds.value();
+  if (auth == "oauth2") {
+    config.auth = AuthMode::kOAuth2;
+    auto creds = davault::client::LoadOAuth2Credentials(
+        env, credentials_file, davault::client::CredentialsFileMode::kAnyMode);
+    if (!creds.ok()) return Fail(creds.status());
+    config.oauth2 = creds.value();
+  } else {
+    auto creds = davault::client::LoadOAuth1Credentials(
+        env, credentials_file, davault::client::CredentialsFileMode::kAnyMode);
+    if (!creds.ok()) return Fail(creds.status());
+    config.credentials = creds.value();
+  }
   if (!faults_file.empty()) {
     auto rules = FaultPlan::Load(env, faults_file);
     if (!rules.ok()) return Fail(rules.status());

@@ -353,3 +353,17 @@ TEST(DataAccess, RefusesAnHrefThatLeavesHttpsForANonLoopbackHost) {
 
 }  // namespace
 }  // namespace davault::client
+
+TEST(ReprDigest, PicksWellFormedSha256Only) {
+  using davault::client::ReprDigestSha256;
+  // base64 of 32 bytes 0x00..0x1f.
+  const std::string b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+  auto d = ReprDigestSha256("sha-512=:AAAA:, sha-256=:" + b64 + ":");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->size(), 32u);
+  EXPECT_EQ(static_cast<unsigned char>((*d)[31]), 0x1f);
+  EXPECT_FALSE(ReprDigestSha256("").has_value());
+  EXPECT_FALSE(ReprDigestSha256("sha-512=:" + b64 + ":").has_value());
+  EXPECT_FALSE(ReprDigestSha256("sha-256=:AAAA:").has_value());  // not 32 bytes
+  EXPECT_FALSE(ReprDigestSha256("sha-256=" + b64).has_value());  // not a byte sequence
+}

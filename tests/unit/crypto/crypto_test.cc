@@ -103,3 +103,16 @@ TEST_F(CryptoTest, HexAndBase64) {
 
 }  // namespace
 }  // namespace davault::crypto
+
+TEST(Sha256, KnownVectorsAndStreaming) {
+  // FIPS 180-2 test vectors.
+  EXPECT_EQ(davault::crypto::ToHex(davault::crypto::Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(davault::crypto::ToHex(davault::crypto::Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  davault::crypto::Sha256Stream s;
+  s.Update("a");
+  s.Update("bc");
+  EXPECT_EQ(davault::crypto::ToHex(s.Final()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
