@@ -41,6 +41,9 @@ class WritableFile {
   virtual Status Sync() = 0;  // fdatasync/fsync: data is durable when this returns ok
   virtual Status Close() = 0;
   virtual uint64_t Size() const = 0;
+  // Cuts the file back to `size` bytes (<= Size()); later appends continue from there. Lets a
+  // writer drop what it appended for input that turned out bad, before anything is durable.
+  virtual Status Truncate(uint64_t size) = 0;
 };
 
 // A held advisory lock; released on destruction.

@@ -98,6 +98,15 @@ class PosixWritableFile : public WritableFile {
     return Status::Ok();
   }
   uint64_t Size() const override { return size_; }
+  Status Truncate(uint64_t size) override {
+    if (size > size_) return Status::Failed("cannot truncate " + path_ + " beyond its end");
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      return ErrnoStatus("cannot truncate", path_, errno);
+    if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0)
+      return ErrnoStatus("cannot seek in", path_, errno);
+    size_ = size;
+    return Status::Ok();
+  }
 
  private:
   std::string path_;
@@ -173,7 +182,8 @@ class PosixEnv : public Env {
   }
 
   Status MakeDir(const std::string& path, uint32_t mode) override {
-    if (::mkdir(path.c_str(), mode) != 0) return ErrnoStatus("cannot create directory", path, errno);
+    if (::mkdir(path.c_str(), mode) != 0)
+      return ErrnoStatus("cannot create directory", path, errno);
     return Status::Ok();
   }
 

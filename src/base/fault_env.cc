@@ -119,6 +119,10 @@ class FaultWritableFile : public WritableFile {
     return s.ok() ? c : s;
   }
   uint64_t Size() const override { return f_->Size(); }
+  Status Truncate(uint64_t size) override {
+    DV_RETURN_IF_ERROR(st_->Check(FaultOp::kWrite, "cannot truncate", path_));
+    return f_->Truncate(size);
+  }
 
  private:
   std::shared_ptr<State> st_;

@@ -29,8 +29,17 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
     Status s = a.Begin();
     if (!s.ok()) return fail(s);
   }
-  auto times = a.AllRecordTimes();
+  // Only records that can have expired by the latest cutoff of any type (and the undatable
+  // ones) are evaluated; the rest are counted as kept without being read.
+  int64_t latest_cutoff = policy::Cutoff(p, 0, as_of);
+  for (uint8_t t = 1; t <= 4; ++t)
+    latest_cutoff = std::max(latest_cutoff, policy::Cutoff(p, t, as_of));
+  for (const auto& [t, r] : p.per_type)
+    latest_cutoff = std::max(latest_cutoff, policy::Cutoff(p, t, as_of));
+  auto times = a.RecordsDatedUpTo(latest_cutoff);
   if (!times.ok()) return fail(times.status());
+  auto total_r = a.RecordCount();
+  if (!total_r.ok()) return fail(total_r.status());
   std::vector<policy::RecordDates> dates;
   dates.reserve(times.value().size());
   for (const auto& t : times.value())
@@ -48,8 +57,8 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
       case policy::Verdict::kDelete:
         del.push_back(d.record_id);
         per_type[TypeName(d.type)] = per_type.value(TypeName(d.type), 0) + 1;
-        deleted_list.push_back({{"record", d.record_id}, {"type", TypeName(d.type)},
-                                {"reason", d.reason}});
+        deleted_list.push_back(
+            {{"record", d.record_id}, {"type", TypeName(d.type)}, {"reason", d.reason}});
         break;
       case policy::Verdict::kHeld:
         ++n_held;
@@ -59,9 +68,12 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
         ++n_undatable;
         undatable_list.push_back({{"record", d.record_id}, {"reason", d.reason}});
         break;
-      case policy::Verdict::kKeep: ++n_keep; break;
+      case policy::Verdict::kKeep:
+        ++n_keep;
+        break;
     }
   }
+  n_keep += total_r.value() - static_cast<int64_t>(decisions.size());
   Json cutoffs = Json::object();
   for (const auto& [type, r] : p.per_type)
     cutoffs[TypeName(type)] = FormatTime(policy::Cutoff(p, type, as_of));
@@ -81,7 +93,7 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
 
   // Guards: refuse what looks wrong unless --force.
   std::string refusal;
-  int64_t total = static_cast<int64_t>(decisions.size());
+  int64_t total = total_r.value();
   if (!opts.force) {
     auto last = a.GetMeta("last_sweep_real_ms");
     if (!last.ok()) return fail(last.status());

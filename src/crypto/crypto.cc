@@ -52,23 +52,22 @@ Result<Key> Key::FromBytes(std::string_view raw) {
   std::memcpy(k.p_, raw.data(), kSize);
   return k;
 }
+void Key::Randomize() { randombytes_buf(p_, kSize); }
 Key Key::Clone() const {
   Key k;
   std::memcpy(k.p_, p_, kSize);
   return k;
 }
 
-void SealAppend(const Key& key, std::string_view plaintext, std::string_view ad,
-                std::string* out) {
+void SealAppend(const Key& key, std::string_view plaintext, std::string_view ad, std::string* out) {
   size_t start = out->size();
   out->resize(start + kAeadOverhead + plaintext.size());
   auto* nonce = reinterpret_cast<unsigned char*>(out->data() + start);
   randombytes_buf(nonce, 24);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
-      nonce + 24, &clen, reinterpret_cast<const unsigned char*>(plaintext.data()),
-      plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
-      nonce, key.data());
+      nonce + 24, &clen, reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+      reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, nonce, key.data());
 }
 
 std::string Seal(const Key& key, std::string_view plaintext, std::string_view ad) {
@@ -82,10 +81,10 @@ Result<std::string> Open(const Key& key, std::string_view sealed, std::string_vi
   std::string out(sealed.size() - kAeadOverhead, '\0');
   auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr, nonce + 24,
-          sealed.size() - 24, reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nonce,
-          key.data()) != 0) {
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()),
+                                                 &mlen, nullptr, nonce + 24, sealed.size() - 24,
+                                                 reinterpret_cast<const unsigned char*>(ad.data()),
+                                                 ad.size(), nonce, key.data()) != 0) {
     sodium_memzero(out.data(), out.size());
     return Status::Failed("authentication failed");
   }
@@ -96,17 +95,25 @@ std::string WrapKey(const Key& wrapping_key, const Key& key, std::string_view ad
   return Seal(wrapping_key, key.view(), ad);
 }
 
-Result<Key> UnwrapKey(const Key& wrapping_key, std::string_view wrapped, std::string_view ad) {
+Status UnwrapKeyInto(const Key& wrapping_key, std::string_view wrapped, std::string_view ad,
+                     Key* out) {
   if (wrapped.size() != kAeadOverhead + Key::kSize)
     return Status::Failed("wrapped key has the wrong length");
-  Key k;
   unsigned long long mlen = 0;
   auto* nonce = reinterpret_cast<const unsigned char*>(wrapped.data());
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          k.data(), &mlen, nullptr, nonce + 24, wrapped.size() - 24,
-          reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nonce,
-          wrapping_key.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out->data(), &mlen, nullptr, nonce + 24,
+                                                 wrapped.size() - 24,
+                                                 reinterpret_cast<const unsigned char*>(ad.data()),
+                                                 ad.size(), nonce, wrapping_key.data()) != 0) {
+    sodium_memzero(out->data(), Key::kSize);
     return Status::Failed("authentication failed");
+  }
+  return Status::Ok();
+}
+
+Result<Key> UnwrapKey(const Key& wrapping_key, std::string_view wrapped, std::string_view ad) {
+  Key k;
+  DV_RETURN_IF_ERROR(UnwrapKeyInto(wrapping_key, wrapped, ad, &k));
   return k;
 }
 

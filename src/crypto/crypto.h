@@ -32,6 +32,9 @@ class Key {
   // Copies exactly kSize bytes from raw (e.g. after unwrapping).
   static Result<Key> FromBytes(std::string_view raw);
   Key Clone() const;
+  // Refills this key's guarded memory with fresh random bytes. The ingest path keeps one
+  // scratch key and refills it per record: a new Key is an mmap + mprotect pair.
+  void Randomize();
 
   unsigned char* data() { return p_; }
   const unsigned char* data() const { return p_; }
@@ -58,6 +61,9 @@ Result<std::string> Open(const Key& key, std::string_view sealed, std::string_vi
 // Key wrapping is AEAD of the 32 key bytes under a wrapping key.
 std::string WrapKey(const Key& wrapping_key, const Key& key, std::string_view ad);
 Result<Key> UnwrapKey(const Key& wrapping_key, std::string_view wrapped, std::string_view ad);
+// Same, into an existing key's memory (no new guarded allocation). *out is wiped on failure.
+Status UnwrapKeyInto(const Key& wrapping_key, std::string_view wrapped, std::string_view ad,
+                     Key* out);
 
 // Keyed BLAKE2b-256 (identifier pseudonyms) and plain BLAKE2b-256 (chains, content ids).
 Hash KeyedHash(const Key& key, std::string_view data);

@@ -35,6 +35,8 @@ CREATE TABLE fields(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE idents(hash BLOB NOT NULL, record_id INTEGER NOT NULL, field INTEGER NOT NULL,
   kind INTEGER NOT NULL, PRIMARY KEY(hash, record_id, field)) WITHOUT ROWID;
 CREATE INDEX idents_by_record ON idents(record_id);
+CREATE INDEX records_by_time ON records(min(coalesce(start_ms, end_ms, scope_end),
+  coalesce(end_ms, start_ms, scope_end), coalesce(scope_end, end_ms, start_ms)));
 CREATE TABLE segments(id INTEGER PRIMARY KEY, state TEXT NOT NULL, bytes INTEGER NOT NULL,
   created_at INTEGER NOT NULL);
 CREATE TABLE suppression(hash BLOB PRIMARY KEY, kind INTEGER NOT NULL, added_at INTEGER NOT NULL)
@@ -51,6 +53,12 @@ CREATE TABLE holds(id INTEGER PRIMARY KEY, reason TEXT NOT NULL, until INTEGER,
   created INTEGER NOT NULL, released INTEGER, subjects TEXT NOT NULL);
 CREATE TABLE cursors(type INTEGER PRIMARY KEY, until_ms INTEGER NOT NULL);
 )sql";
+
+// A record's earliest instant, whichever retention basis its type uses (NULL: undatable).
+// Exactly the expression of the records_by_time index, so that SQLite uses the index.
+constexpr const char* kEarliestTime =
+    "min(coalesce(start_ms, end_ms, scope_end), coalesce(end_ms, start_ms, scope_end), "
+    "coalesce(scope_end, end_ms, start_ms))";
 
 constexpr char kIndexName[] = "index.db";
 constexpr char kSegmentsDir[] = "segments";
@@ -105,8 +113,8 @@ bool TestKdfAllowed() {
 Status CheckKeyFileMode(Env* env, const std::string& path) {
   DV_ASSIGN_OR_RETURN(FileInfo info, env->Stat(path));
   if (info.mode & 077)
-    return Status::Failed("key file " + path +
-                          " is readable by group or others; run: chmod 600 " + path);
+    return Status::Failed("key file " + path + " is readable by group or others; run: chmod 600 " +
+                          path);
   return Status::Ok();
 }
 
@@ -211,7 +219,8 @@ Status Archive::Create(Env* env, const std::string& dir, const KeySource& key,
   if (env->Exists(dir)) {
     DV_ASSIGN_OR_RETURN(auto names, env->ListDir(dir));
     if (!names.empty())
-      return Status::Failed("directory " + dir + " is not empty; init needs a new or empty directory");
+      return Status::Failed("directory " + dir +
+                            " is not empty; init needs a new or empty directory");
   } else {
     DV_RETURN_IF_ERROR(env->MakeDir(dir, 0700));
     made_dir = true;
@@ -240,8 +249,8 @@ Status Archive::Create(Env* env, const std::string& dir, const KeySource& key,
   DV_RETURN_IF_ERROR(env->MakeDir(JoinPath(dir, kSegmentsDir), 0700));
   DV_RETURN_IF_ERROR(env->MakeDir(JoinPath(dir, kTmpDir), 0700));
   {
-    DV_ASSIGN_OR_RETURN(auto lockf, env->NewWritable(JoinPath(dir, kLockName),
-                                                     CreateMode::kExclusive, 0600));
+    DV_ASSIGN_OR_RETURN(auto lockf,
+                        env->NewWritable(JoinPath(dir, kLockName), CreateMode::kExclusive, 0600));
     DV_RETURN_IF_ERROR(lockf->Close());
   }
   Db db;
@@ -274,17 +283,27 @@ Result<std::unique_ptr<Archive>> Archive::Open(Env* env, const std::string& dir,
     return Status::Failed("no archive at " + dir + " (create one with: davault init --archive " +
                           dir + ")");
   std::unique_ptr<Archive> a(new Archive(env, dir));
-  DV_ASSIGN_OR_RETURN(a->lock_, env->Lock(JoinPath(dir, kLockName),
-                                          access == Access::kWrite ? LockMode::kExclusive
-                                                                   : LockMode::kShared,
-                                          lock_timeout_ms));
+  DV_ASSIGN_OR_RETURN(a->lock_,
+                      env->Lock(JoinPath(dir, kLockName),
+                                access == Access::kWrite ? LockMode::kExclusive : LockMode::kShared,
+                                lock_timeout_ms));
   DV_RETURN_IF_ERROR(a->db_->Open(index, Db::Mode::kReadWrite, lock_timeout_ms));
   DV_RETURN_IF_ERROR(a->db_->Exec("PRAGMA secure_delete=ON"));
   DV_RETURN_IF_ERROR(a->db_->Exec("PRAGMA synchronous=FULL"));
+  // 16 MiB of page cache (default 2 MiB): an ingest group's transaction touches many index
+  // pages, and spilling them to the WAL before the commit costs writes. Bounded, so the RSS
+  // target (< 100 MB) holds.
+  DV_RETURN_IF_ERROR(a->db_->Exec("PRAGMA cache_size=-16384"));
   auto version = a->GetMeta("format_version");
   if (!version.ok()) return version.status().Context("cannot read archive at " + dir);
   if (!version.value() || *version.value() != std::to_string(kFormatVersion))
     return Status::Failed("archive at " + dir + " has an unsupported format version");
+  if (access == Access::kWrite) {
+    // Archives made before the sweep index get it from their first writer (one pass, once).
+    DV_RETURN_IF_ERROR(a->db_->Exec(std::string("CREATE INDEX IF NOT EXISTS records_by_time ON "
+                                                "records(") +
+                                    kEarliestTime + ")"));
+  }
   DV_RETURN_IF_ERROR(a->LoadSecrets(key));
   a->segments_ = std::make_unique<SegmentStore>(env, JoinPath(dir, kSegmentsDir), a->archive_id_);
   if (access == Access::kWrite) {
@@ -295,8 +314,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(Env* env, const std::string& dir,
     DV_ASSIGN_OR_RETURN(bool pending, a->NeedsRecovery());
     if (pending) {
       a->lock_.reset();
-      DV_ASSIGN_OR_RETURN(a->lock_, env->Lock(JoinPath(dir, kLockName), LockMode::kExclusive,
-                                              lock_timeout_ms));
+      DV_ASSIGN_OR_RETURN(
+          a->lock_, env->Lock(JoinPath(dir, kLockName), LockMode::kExclusive, lock_timeout_ms));
       DV_RETURN_IF_ERROR(a->Recover());
     }
   }
@@ -418,6 +437,20 @@ std::string Archive::RecordKeyAd(int64_t record_id) const {
   return ad;
 }
 
+Status Archive::RecordKeyInto(int64_t record_id, const std::string& wrapped, int64_t gen,
+                              crypto::Key* out) {
+  bool old_gen = old_wrap_gen_ != 0 && gen == old_wrap_gen_;
+  if (gen != wrap_gen_ && !old_gen)
+    return Status::VerifyFailed("record " + std::to_string(record_id) +
+                                ": its key is wrapped by an unknown key generation");
+  if (!crypto::UnwrapKeyInto(old_gen ? old_wrap_key_ : wrap_key_, wrapped, RecordKeyAd(record_id),
+                             out)
+           .ok())
+    return Status::VerifyFailed("record " + std::to_string(record_id) +
+                                ": its key fails authentication");
+  return Status::Ok();
+}
+
 Result<crypto::Key> Archive::RecordKey(int64_t record_id, const std::string& wrapped, int64_t gen) {
   // During a rekey a record carries either generation (key_gen says which).
   bool old_gen = old_wrap_gen_ != 0 && gen == old_wrap_gen_;
@@ -457,6 +490,7 @@ Status Archive::Commit() {
 void Archive::Rollback() {
   if (in_txn_) (void)db_->Exec("ROLLBACK");
   in_txn_ = false;
+  field_ids_.clear();  // ids of field rows inserted in the rolled-back transaction are gone
 }
 
 // Monotonic ids kept in meta so that no id (record, file, segment) is ever reused.
@@ -489,7 +523,7 @@ Result<int64_t> Archive::FieldId(const std::string& name) {
 // ----------------------------------------------------------------------------------- ingest
 
 Result<std::optional<int64_t>> Archive::FileByContent(const std::string& name,
-                                                     const crypto::Hash& content_hash) {
+                                                      const crypto::Hash& content_hash) {
   DV_ASSIGN_OR_RETURN(Stmt st,
                       db_->Prepare("SELECT id FROM files WHERE content_hash = ? AND name = ?"));
   st.BindBlob(1, HashBlob(content_hash)).Bind(2, name);
@@ -523,14 +557,94 @@ Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::SuppressionList()
   return out;
 }
 
-Result<std::unique_ptr<IngestBatch>> Archive::BeginIngest(const FileMeta& file) {
+Result<std::unique_ptr<IngestGroup>> Archive::BeginIngestGroup() {
   DV_RETURN_IF_ERROR(Begin());
-  std::unique_ptr<IngestBatch> b(new IngestBatch(this, file));
-  DV_ASSIGN_OR_RETURN(b->file_id_, NextId("file"));
-  DV_ASSIGN_OR_RETURN(int64_t seg, NextId("segment"));
-  b->segment_id_ = static_cast<uint64_t>(seg);
-  DV_ASSIGN_OR_RETURN(b->writer_, segments_->Create(b->segment_id_));
+  return std::unique_ptr<IngestGroup>(new IngestGroup(this));
+}
+
+Result<std::unique_ptr<IngestBatch>> Archive::BeginIngest(const FileMeta& file) {
+  DV_ASSIGN_OR_RETURN(std::unique_ptr<IngestGroup> g, BeginIngestGroup());
+  IngestGroup* group = g.get();
+  DV_ASSIGN_OR_RETURN(std::unique_ptr<IngestBatch> b, group->BeginFile(file));
+  b->own_ = std::move(g);
   return b;
+}
+
+IngestGroup::~IngestGroup() {
+  if (committed_) return;
+  // Temp segments are removed; a segment already renamed stays until Recover() finds it
+  // unreferenced (whether a failed COMMIT left the index without it is SQLite's to say).
+  segments_.clear();
+  a_->Rollback();
+}
+
+Result<std::unique_ptr<IngestBatch>> IngestGroup::BeginFile(const FileMeta& file) {
+  if (!broken_.ok()) return broken_;
+  if (file_open_) return Status::Failed("an ingest group takes one file at a time");
+  constexpr int64_t kDayMs = 86400000;
+  int64_t day = INT64_MIN;  // files without a scope share one bucket per type
+  if (file.scope_start_ms) {
+    day = *file.scope_start_ms / kDayMs;
+    if (*file.scope_start_ms % kDayMs < 0) --day;
+  }
+  SegmentWriter*& w = open_[{file.type, day}];
+  if (w == nullptr || w->bytes() >= kSegmentTargetBytes) {
+    // Outside the file's savepoint: a segment id is never handed out twice.
+    DV_ASSIGN_OR_RETURN(int64_t seg, a_->NextId("segment"));
+    DV_ASSIGN_OR_RETURN(auto nw, a_->segments_->Create(static_cast<uint64_t>(seg)));
+    w = nw.get();
+    segments_.push_back(std::move(nw));
+  }
+  DV_RETURN_IF_ERROR(a_->db_->Exec("SAVEPOINT ingest_file"));
+  std::unique_ptr<IngestBatch> b(new IngestBatch(a_, this, file));
+  file_open_ = true;  // from here ~IngestBatch rolls the file back
+  b->writer_ = w;
+  b->start_size_ = w->bytes();
+  b->start_entries_ = w->entries();
+  DV_ASSIGN_OR_RETURN(b->file_id_, a_->NextId("file"));
+  return b;
+}
+
+Status IngestGroup::Commit() {
+  if (!broken_.ok()) return broken_;
+  if (file_open_) return Status::Failed("a file of the ingest group is still open");
+  if (files_ == 0) {
+    // Every file failed (or none came): nothing to keep, and a refused file leaves the
+    // archive byte for byte as it was, so roll back rather than commit a counter update.
+    segments_.clear();
+    a_->Rollback();
+    committed_ = true;
+    return Status::Ok();
+  }
+  bool renamed = false;
+  {
+    DV_ASSIGN_OR_RETURN(Stmt ins, a_->db_->Prepare("INSERT INTO segments(id, state, bytes, "
+                                                   "created_at) VALUES (?, 'live', ?, ?)"));
+    for (auto& w : segments_) {
+      if (w->entries() == 0) {
+        w.reset();  // nothing in it (copies only, or its files failed): the temp file goes
+        continue;
+      }
+      DV_RETURN_IF_ERROR(w->Finish(/*sync_dir=*/false));
+      renamed = true;
+      ins.Reset();
+      DV_RETURN_IF_ERROR(ins.Bind(1, static_cast<int64_t>(w->segment_id()))
+                             .Bind(2, static_cast<int64_t>(w->bytes()))
+                             .Bind(3, a_->env_->NowMillis())
+                             .Run());
+    }
+  }
+  if (renamed) {
+    DV_RETURN_IF_ERROR(a_->segments_->SyncDir());
+    CrashPoint("ingest.after_segment_rename");
+  }
+  CrashPoint("ingest.before_commit");
+  Status s = a_->Commit();
+  if (!s.ok()) return s;  // renamed segments are unreferenced; Recover() removes them
+  committed_ = true;
+  segments_.clear();
+  open_.clear();
+  return Status::Ok();
 }
 
 // Prepared once per batch: re-preparing eight statements for every record cost more than the
@@ -539,14 +653,22 @@ struct IngestBatch::Statements {
   Stmt suppressed, find, same, insert_record, insert_payload, insert_ident, insert_record_file;
 };
 
-IngestBatch::IngestBatch(Archive* a, FileMeta meta) : a_(a), meta_(std::move(meta)) {}
+IngestBatch::IngestBatch(Archive* a, IngestGroup* g, FileMeta meta)
+    : a_(a), g_(g), meta_(std::move(meta)) {}
 
 IngestBatch::~IngestBatch() {
   st_.reset();
-  if (!committed_) {
-    writer_.reset();  // removes the temp segment
-    a_->Rollback();
+  if (!committed_ && g_->file_open_) {
+    // Only this file goes: its rows (savepoint) and its entries at the end of its segment.
+    g_->file_open_ = false;
+    a_->field_ids_.clear();  // a field row inserted for this file is gone with it
+    Status s = a_->db_->Exec("ROLLBACK TO ingest_file");
+    if (s.ok()) s = a_->db_->Exec("RELEASE ingest_file");
+    if (s.ok()) s = writer_->TruncateTo(start_size_, start_entries_);
+    if (!s.ok() && g_->broken_.ok())
+      g_->broken_ = s.Context("cannot drop a failed file from its ingest group");
   }
+  // own_ (a standalone batch's group) rolls back as it is destroyed unless it committed.
 }
 
 Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
@@ -596,8 +718,8 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
   DV_ASSIGN_OR_RETURN(bool exists, find.Step());
   int64_t record_id;
   AddOutcome outcome;
-  // Engaged only when the record's bytes are sealed: each Key is a guarded allocation.
-  std::optional<crypto::Key> key;
+  // The record's key goes into the batch's scratch key (one guarded allocation per file).
+  crypto::Key& key = key_;
   uint32_t seq = 0;
   if (exists) {
     record_id = find.Int(0);
@@ -610,8 +732,7 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
     } else {
       outcome = AddOutcome::kNewVersion;
       seq = static_cast<uint32_t>(row && !same.IsNull(0) ? same.Int(0) + 1 : 0);
-      DV_ASSIGN_OR_RETURN(crypto::Key k, a.RecordKey(record_id, find.Blob(1), find.Int(2)));
-      key.emplace(std::move(k));
+      DV_RETURN_IF_ERROR(a.RecordKeyInto(record_id, find.Blob(1), find.Int(2), &key));
     }
     same.Reset();
     find.Reset();
@@ -625,8 +746,8 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
       next_record_id_ = v ? std::stoll(*v) : 1;
     }
     record_id = next_record_id_++;
-    key.emplace(crypto::Key::Random());
-    std::string wrapped = crypto::WrapKey(a.wrap_key_, *key, a.RecordKeyAd(record_id));
+    key.Randomize();
+    std::string wrapped = crypto::WrapKey(a.wrap_key_, key, a.RecordKeyAd(record_id));
     Stmt& ins = st.insert_record;
     ins.Reset();
     ins.Bind(1, record_id).BindBlob(2, HashBlob(rec.natural_key)).Bind(3, rec.type);
@@ -647,12 +768,12 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
   }
   if (outcome != AddOutcome::kCopy) {
     sealed_.clear();
-    crypto::SealAppend(*key, rec.raw, a.PayloadAd(record_id, seq, file_id_), &sealed_);
+    crypto::SealAppend(key, rec.raw, a.PayloadAd(record_id, seq, file_id_), &sealed_);
     DV_ASSIGN_OR_RETURN(SegmentEntry e,
                         writer_->Append(static_cast<uint64_t>(record_id), seq, sealed_));
     Stmt& p = st.insert_payload;
     p.Reset();
-    p.Bind(1, record_id).Bind(2, seq).Bind(3, static_cast<int64_t>(segment_id_));
+    p.Bind(1, record_id).Bind(2, seq).Bind(3, static_cast<int64_t>(writer_->segment_id()));
     p.Bind(4, static_cast<int64_t>(e.offset)).Bind(5, e.length).BindBlob(6, HashBlob(content));
     DV_RETURN_IF_ERROR(p.Bind(7, file_id_).Run());
     Stmt& ii = st.insert_ident;
@@ -674,34 +795,33 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
 
 Status IngestBatch::Commit(int64_t records_in_file) {
   Archive& a = *a_;
-  if (writer_->entries() > 0) {
-    DV_RETURN_IF_ERROR(writer_->Finish());
-    CrashPoint("ingest.after_segment_rename");
-    DV_ASSIGN_OR_RETURN(Stmt s, a.db_->Prepare("INSERT INTO segments(id, state, bytes, "
-                                              "created_at) VALUES (?, 'live', ?, ?)"));
-    DV_RETURN_IF_ERROR(s.Bind(1, static_cast<int64_t>(segment_id_))
-                           .Bind(2, static_cast<int64_t>(writer_->bytes()))
-                           .Bind(3, a.env_->NowMillis())
-                           .Run());
-  } else {
-    writer_.reset();
-  }
+  if (!g_->file_open_ || committed_) return Status::Failed("the ingest batch is not open");
   DV_ASSIGN_OR_RETURN(Stmt f, a.db_->Prepare("INSERT INTO files(id, name, content_hash, type, "
-                                            "scope_start, scope_end, bytes, records, ingested_at) "
-                                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                             "scope_start, scope_end, bytes, records, ingested_at) "
+                                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   f.Bind(1, file_id_).Bind(2, meta_.name).BindBlob(3, HashBlob(meta_.content_hash));
   f.Bind(4, meta_.type);
-  if (meta_.scope_start_ms) f.Bind(5, *meta_.scope_start_ms); else f.BindNull(5);
-  if (meta_.scope_end_ms) f.Bind(6, *meta_.scope_end_ms); else f.BindNull(6);
-  f.Bind(7, static_cast<int64_t>(meta_.bytes)).Bind(8, records_in_file).Bind(9, a.env_->NowMillis());
+  if (meta_.scope_start_ms)
+    f.Bind(5, *meta_.scope_start_ms);
+  else
+    f.BindNull(5);
+  if (meta_.scope_end_ms)
+    f.Bind(6, *meta_.scope_end_ms);
+  else
+    f.BindNull(6);
+  f.Bind(7, static_cast<int64_t>(meta_.bytes))
+      .Bind(8, records_in_file)
+      .Bind(9, a.env_->NowMillis());
   DV_RETURN_IF_ERROR(f.Run());
   st_.reset();
   if (next_record_id_ != 0)
     DV_RETURN_IF_ERROR(a.SetMeta("next_record", std::to_string(next_record_id_)));
-  CrashPoint("ingest.before_commit");
-  Status s = a.Commit();
-  if (!s.ok()) return s;  // the renamed segment is unreferenced; Recover() removes it
+  DV_RETURN_IF_ERROR(a.db_->Exec("RELEASE ingest_file"));
   committed_ = true;
+  g_->file_open_ = false;
+  ++g_->files_;
+  g_->sealed_bytes_ += writer_->bytes() - start_size_;
+  if (own_) return own_->Commit();
   return Status::Ok();
 }
 
@@ -710,7 +830,7 @@ Status IngestBatch::Commit(int64_t records_in_file) {
 Result<std::vector<Match>> Archive::Find(const std::vector<crypto::Hash>& subjects) {
   std::map<int64_t, Match> by_record;
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT i.record_id, i.kind, f.name FROM idents i "
-                                           "JOIN fields f ON f.id = i.field WHERE i.hash = ?"));
+                                            "JOIN fields f ON f.id = i.field WHERE i.hash = ?"));
   for (const auto& h : subjects) {
     st.Reset();
     st.BindBlob(1, HashBlob(h));
@@ -759,21 +879,22 @@ Result<int64_t> Archive::RecordsWith(const crypto::Hash& h) {
 
 Result<int64_t> Archive::CoOccurring(const crypto::Hash& h, uint8_t kind, int64_t limit) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT COUNT(*) FROM (SELECT DISTINCT o.hash FROM "
-                                           "idents i JOIN idents o ON o.record_id = i.record_id "
-                                           "WHERE i.hash = ? AND o.kind = ? LIMIT ?)"));
+                                            "idents i JOIN idents o ON o.record_id = i.record_id "
+                                            "WHERE i.hash = ? AND o.kind = ? LIMIT ?)"));
   st.BindBlob(1, HashBlob(h)).Bind(2, kind).Bind(3, limit + 1);
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   return row ? st.Int(0) : 0;
 }
 
 Result<std::vector<std::string>> Archive::ReadPayloads(int64_t record_id) {
-  DV_ASSIGN_OR_RETURN(Stmt r, db_->Prepare("SELECT wrapped_key, key_gen FROM records WHERE id = ?"));
+  DV_ASSIGN_OR_RETURN(Stmt r,
+                      db_->Prepare("SELECT wrapped_key, key_gen FROM records WHERE id = ?"));
   r.Bind(1, record_id);
   DV_ASSIGN_OR_RETURN(bool found, r.Step());
   if (!found) return Status::Failed("record " + std::to_string(record_id) + " does not exist");
   DV_ASSIGN_OR_RETURN(crypto::Key key, RecordKey(record_id, r.Blob(0), r.Int(1)));
   DV_ASSIGN_OR_RETURN(Stmt p, db_->Prepare("SELECT seq, segment, offset, length, first_file FROM "
-                                          "payloads WHERE record_id = ? ORDER BY seq"));
+                                           "payloads WHERE record_id = ? ORDER BY seq"));
   p.Bind(1, record_id);
   std::vector<std::string> out;
   while (true) {
@@ -796,8 +917,8 @@ Result<std::vector<std::string>> Archive::ReadPayloads(int64_t record_id) {
 
 Result<std::vector<std::string>> Archive::FilesOf(int64_t record_id) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT f.name FROM record_files rf JOIN files f ON "
-                                           "f.id = rf.file_id WHERE rf.record_id = ? ORDER BY "
-                                           "f.id"));
+                                            "f.id = rf.file_id WHERE rf.record_id = ? ORDER BY "
+                                            "f.id"));
   st.Bind(1, record_id);
   std::vector<std::string> out;
   while (true) {
@@ -820,7 +941,8 @@ static RecordTimes ReadTimes(const Stmt& st) {
 
 Result<std::optional<RecordTimes>> Archive::Times(int64_t record_id) {
   DV_ASSIGN_OR_RETURN(
-      Stmt st, db_->Prepare("SELECT id, type, start_ms, end_ms, scope_end FROM records WHERE id = ?"));
+      Stmt st,
+      db_->Prepare("SELECT id, type, start_ms, end_ms, scope_end FROM records WHERE id = ?"));
   st.Bind(1, record_id);
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<RecordTimes>();
@@ -873,6 +995,27 @@ Result<std::vector<RecordTimes>> Archive::AllRecordTimes() {
   return out;
 }
 
+Result<std::vector<RecordTimes>> Archive::RecordsDatedUpTo(int64_t max_ms) {
+  DV_ASSIGN_OR_RETURN(
+      Stmt st, db_->Prepare(std::string("SELECT id, type, start_ms, end_ms, "
+                                        "scope_end FROM records WHERE ") +
+                            kEarliestTime + " <= ? OR " + kEarliestTime + " IS NULL ORDER BY id"));
+  st.Bind(1, max_ms);
+  std::vector<RecordTimes> out;
+  while (true) {
+    DV_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadTimes(st));
+  }
+  return out;
+}
+
+Result<int64_t> Archive::RecordCount() {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT COUNT(*) FROM records"));
+  DV_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
 Result<Stats> Archive::GetStats() {
   Stats s;
   auto scalar = [&](const char* sql, int64_t* out) -> Status {
@@ -883,9 +1026,10 @@ Result<Stats> Archive::GetStats() {
   };
   // Files still holding records; files emptied by erasure or sweep stay known (by name, so a
   // re-scan never ingests them again) but are not counted.
-  DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM files WHERE EXISTS (SELECT 1 FROM record_files "
-                            "rf WHERE rf.file_id = files.id)",
-                            &s.files));
+  DV_RETURN_IF_ERROR(
+      scalar("SELECT COUNT(*) FROM files WHERE EXISTS (SELECT 1 FROM record_files "
+             "rf WHERE rf.file_id = files.id)",
+             &s.files));
   DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM records", &s.records));
   DV_RETURN_IF_ERROR(scalar("SELECT SUM(length) FROM payloads", &s.payload_bytes));
   DV_RETURN_IF_ERROR(scalar("SELECT COUNT(*) FROM segments WHERE state = 'live'", &s.segments));
@@ -897,7 +1041,7 @@ Result<Stats> Archive::GetStats() {
     s.records_per_type[static_cast<uint8_t>(t.Int(0))] = t.Int(1);
   }
   DV_ASSIGN_OR_RETURN(Stmt o, db_->Prepare("SELECT MIN(COALESCE(start_ms, end_ms, scope_end)) "
-                                          "FROM records"));
+                                           "FROM records"));
   DV_ASSIGN_OR_RETURN(bool row, o.Step());
   if (row && !o.IsNull(0)) s.oldest_start_ms = o.Int(0);
   return s;
@@ -909,7 +1053,7 @@ Result<DeleteResult> Archive::DeleteRecords(const std::vector<int64_t>& ids) {
   DeleteResult res;
   DV_ASSIGN_OR_RETURN(Stmt rec, db_->Prepare("SELECT type, nkey FROM records WHERE id = ?"));
   DV_ASSIGN_OR_RETURN(Stmt segs, db_->Prepare("SELECT DISTINCT segment FROM payloads WHERE "
-                                             "record_id = ?"));
+                                              "record_id = ?"));
   DV_ASSIGN_OR_RETURN(Stmt files_of, db_->Prepare("SELECT file_id FROM record_files WHERE "
                                                   "record_id = ?"));
   std::set<int64_t> touched_files;
@@ -960,7 +1104,7 @@ Result<DeleteResult> Archive::DeleteRecords(const std::vector<int64_t>& ids) {
 Status Archive::AddSuppression(const std::vector<crypto::Hash>& hashes, uint8_t kind,
                                int64_t now_ms) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT OR IGNORE INTO suppression(hash, kind, "
-                                           "added_at) VALUES (?, ?, ?)"));
+                                            "added_at) VALUES (?, ?, ?)"));
   for (const auto& h : hashes) {
     st.Reset();
     DV_RETURN_IF_ERROR(st.BindBlob(1, HashBlob(h)).Bind(2, kind).Bind(3, now_ms).Run());
@@ -973,85 +1117,170 @@ Result<int64_t> Archive::AddJournal(const std::string& op, const std::set<uint64
   std::string list;
   for (uint64_t s : segments) list += (list.empty() ? "" : ",") + std::to_string(s);
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT INTO journal(op, state, segments, created_at) "
-                                           "VALUES (?, 'committed', ?, ?)"));
+                                            "VALUES (?, 'committed', ?, ?)"));
   DV_RETURN_IF_ERROR(st.Bind(1, op).Bind(2, list).Bind(3, now_ms).Run());
   return db_->LastInsertRowid();
 }
 
-Status Archive::CompactSegment(uint64_t segment_id, int64_t* rewritten) {
-  DV_ASSIGN_OR_RETURN(Stmt state, db_->Prepare("SELECT state FROM segments WHERE id = ?"));
-  state.Bind(1, static_cast<int64_t>(segment_id));
-  DV_ASSIGN_OR_RETURN(bool known, state.Step());
-  std::string st = known ? state.Text(0) : "";
-  state.Reset();
-  auto drop_row = [&]() -> Status {
-    DV_RETURN_IF_ERROR(segments_->Remove(segment_id));
-    DV_ASSIGN_OR_RETURN(Stmt d, db_->Prepare("DELETE FROM segments WHERE id = ?"));
-    return d.Bind(1, static_cast<int64_t>(segment_id)).Run();
+// Compacts all the listed segments together, so that an erasure touching k segments costs a
+// fixed number of commits and directory fsyncs (plus one fsync per rewritten segment), not a
+// handful of each per segment. Every step is safe to repeat after a crash:
+//   1. the replacements take the next segment ids (the counter moves in step 3's transaction;
+//      a crash before it leaves files under those ids that nothing references: the redo
+//      writes them again, renaming over them, and Recover() removes any left over);
+//   2. each replacement (the live entries, still sealed) is written, fsynced and renamed; one
+//      directory fsync;
+//   3. one transaction inserts the replacements, points the payload rows at them, marks the
+//      old segments (and those left without live entries) dead and moves the id counter;
+//   4. the dead files are removed, one directory fsync, one transaction drops their rows and
+//      closes the journal entry (if close_journal) — a crash before it leaves dead rows and an
+//      open journal, which Recover() finishes.
+Status Archive::CompactSegments(const std::vector<uint64_t>& ids, int64_t* rewritten,
+                                int64_t close_journal) {
+  struct Rewrite {
+    uint64_t old_id = 0, new_id = 0;
+    std::vector<SegmentEntry> keep, moved;
+    uint64_t bytes = 0;
   };
-  if (!known) return segments_->Remove(segment_id);
-  if (st == "dead") return drop_row();
-
-  DV_ASSIGN_OR_RETURN(Stmt live, db_->Prepare("SELECT record_id, seq, offset, length FROM payloads "
-                                             "WHERE segment = ? ORDER BY offset"));
-  live.Bind(1, static_cast<int64_t>(segment_id));
-  std::vector<SegmentEntry> keep;
-  while (true) {
-    DV_ASSIGN_OR_RETURN(bool row, live.Step());
-    if (!row) break;
-    keep.push_back({static_cast<uint64_t>(live.Int(0)), static_cast<uint32_t>(live.Int(1)),
-                    static_cast<uint64_t>(live.Int(2)), static_cast<uint32_t>(live.Int(3))});
+  std::vector<Rewrite> rewrites;
+  std::vector<uint64_t> emptied, dead, unknown;
+  {
+    DV_ASSIGN_OR_RETURN(Stmt state, db_->Prepare("SELECT state FROM segments WHERE id = ?"));
+    DV_ASSIGN_OR_RETURN(Stmt live, db_->Prepare("SELECT record_id, seq, offset, length FROM "
+                                                "payloads WHERE segment = ? ORDER BY offset"));
+    std::set<uint64_t> seen;
+    for (uint64_t id : ids) {
+      if (!seen.insert(id).second) continue;
+      state.Reset();
+      state.Bind(1, static_cast<int64_t>(id));
+      DV_ASSIGN_OR_RETURN(bool known, state.Step());
+      std::string st = known ? state.Text(0) : "";
+      state.Reset();
+      if (!known) {
+        unknown.push_back(id);
+        continue;
+      }
+      if (st == "dead") {
+        dead.push_back(id);
+        continue;
+      }
+      Rewrite r;
+      r.old_id = id;
+      live.Reset();
+      live.Bind(1, static_cast<int64_t>(id));
+      uint64_t live_bytes = kSegmentHeaderSize;
+      while (true) {
+        DV_ASSIGN_OR_RETURN(bool row, live.Step());
+        if (!row) break;
+        r.keep.push_back({static_cast<uint64_t>(live.Int(0)), static_cast<uint32_t>(live.Int(1)),
+                          static_cast<uint64_t>(live.Int(2)), static_cast<uint32_t>(live.Int(3))});
+        live_bytes += r.keep.back().length;
+      }
+      live.Reset();
+      if (r.keep.empty()) {
+        emptied.push_back(id);
+        continue;
+      }
+      // Entries are laid end to end: a file no longer than its live entries holds nothing dead.
+      DV_ASSIGN_OR_RETURN(FileInfo info, env_->Stat(segments_->PathFor(id)));
+      if (info.size <= live_bytes) continue;
+      rewrites.push_back(std::move(r));
+    }
   }
-  DV_ASSIGN_OR_RETURN(auto on_disk, segments_->Scan(segment_id));
-  if (on_disk.size() == keep.size()) return Status::Ok();  // nothing dead in it
-
-  if (keep.empty()) {
+  // 1. Ids of the replacements.
+  int64_t next_segment = 1;
+  if (!rewrites.empty()) {
+    DV_ASSIGN_OR_RETURN(auto v, GetMeta("next_segment"));
+    if (v) next_segment = std::stoll(*v);
+    for (auto& r : rewrites) r.new_id = static_cast<uint64_t>(next_segment++);
+  }
+  // 2. The replacements, durable before the index points at them.
+  for (auto& r : rewrites) {
+    DV_ASSIGN_OR_RETURN(auto w, segments_->Create(r.new_id));
+    DV_ASSIGN_OR_RETURN(auto src, env_->OpenRandomAccess(segments_->PathFor(r.old_id)));
+    for (const auto& e : r.keep) {
+      DV_ASSIGN_OR_RETURN(std::string raw, segments_->ReadRawAt(*src, r.old_id, e));
+      DV_ASSIGN_OR_RETURN(SegmentEntry ne, w->AppendRaw(raw));
+      r.moved.push_back(ne);
+    }
+    DV_RETURN_IF_ERROR(w->Finish(/*sync_dir=*/false));
+    r.bytes = w->bytes();
+    CrashPoint("destroy.after_segment");
+  }
+  if (!rewrites.empty()) DV_RETURN_IF_ERROR(segments_->SyncDir());
+  // 3. The index switches to the replacements and marks what is to go.
+  std::vector<uint64_t> to_drop = dead;
+  if (!rewrites.empty() || !emptied.empty()) {
     DV_RETURN_IF_ERROR(Begin());
-    DV_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("UPDATE segments SET state = 'dead' WHERE id = ?"));
-    DV_RETURN_IF_ERROR(m.Bind(1, static_cast<int64_t>(segment_id)).Run());
+    Status s = [&]() -> Status {
+      DV_ASSIGN_OR_RETURN(Stmt ins, db_->Prepare("INSERT INTO segments(id, state, bytes, "
+                                                 "created_at) VALUES (?, 'live', ?, ?)"));
+      DV_ASSIGN_OR_RETURN(Stmt up, db_->Prepare("UPDATE payloads SET segment = ?, offset = ? "
+                                                "WHERE record_id = ? AND seq = ?"));
+      DV_ASSIGN_OR_RETURN(Stmt mark, db_->Prepare("UPDATE segments SET state = 'dead' WHERE "
+                                                  "id = ?"));
+      for (const auto& r : rewrites) {
+        ins.Reset();
+        DV_RETURN_IF_ERROR(ins.Bind(1, static_cast<int64_t>(r.new_id))
+                               .Bind(2, static_cast<int64_t>(r.bytes))
+                               .Bind(3, env_->NowMillis())
+                               .Run());
+        for (const auto& ne : r.moved) {
+          up.Reset();
+          DV_RETURN_IF_ERROR(up.Bind(1, static_cast<int64_t>(r.new_id))
+                                 .Bind(2, static_cast<int64_t>(ne.offset))
+                                 .Bind(3, static_cast<int64_t>(ne.record_id))
+                                 .Bind(4, ne.seq)
+                                 .Run());
+        }
+        mark.Reset();
+        DV_RETURN_IF_ERROR(mark.Bind(1, static_cast<int64_t>(r.old_id)).Run());
+      }
+      for (uint64_t id : emptied) {
+        mark.Reset();
+        DV_RETURN_IF_ERROR(mark.Bind(1, static_cast<int64_t>(id)).Run());
+      }
+      if (!rewrites.empty())
+        DV_RETURN_IF_ERROR(SetMeta("next_segment", std::to_string(next_segment)));
+      return Status::Ok();
+    }();
+    if (!s.ok()) {
+      Rollback();
+      return s;
+    }
     DV_RETURN_IF_ERROR(Commit());
-    ++*rewritten;
-    return drop_row();
+    for (const auto& r : rewrites) to_drop.push_back(r.old_id);
+    to_drop.insert(to_drop.end(), emptied.begin(), emptied.end());
+    *rewritten += static_cast<int64_t>(rewrites.size() + emptied.size());
   }
-  // Copy the live entries, still sealed, into a new segment.
+  // 4. The dead files go, then their rows (and the journal entry is closed).
+  if (!to_drop.empty() || !unknown.empty()) {
+    for (uint64_t id : to_drop) DV_RETURN_IF_ERROR(segments_->Remove(id, /*sync_dir=*/false));
+    for (uint64_t id : unknown) DV_RETURN_IF_ERROR(segments_->Remove(id, /*sync_dir=*/false));
+    DV_RETURN_IF_ERROR(segments_->SyncDir());
+  }
+  if (close_journal != 0) CrashPoint("destroy.before_journal_close");
+  if (to_drop.empty() && close_journal == 0) return Status::Ok();
   DV_RETURN_IF_ERROR(Begin());
-  auto new_id_r = NextId("segment");
-  if (!new_id_r.ok()) return new_id_r.status();
-  DV_RETURN_IF_ERROR(Commit());
-  uint64_t new_id = static_cast<uint64_t>(new_id_r.value());
-  DV_ASSIGN_OR_RETURN(auto w, segments_->Create(new_id));
-  std::vector<SegmentEntry> moved;
-  for (const auto& e : keep) {
-    DV_ASSIGN_OR_RETURN(std::string raw, segments_->ReadRaw(segment_id, e));
-    DV_ASSIGN_OR_RETURN(SegmentEntry ne, w->AppendRaw(raw));
-    moved.push_back(ne);
+  Status s = [&]() -> Status {
+    DV_ASSIGN_OR_RETURN(Stmt d, db_->Prepare("DELETE FROM segments WHERE id = ?"));
+    for (uint64_t id : to_drop) {
+      d.Reset();
+      DV_RETURN_IF_ERROR(d.Bind(1, static_cast<int64_t>(id)).Run());
+    }
+    if (close_journal == 0) return Status::Ok();
+    DV_ASSIGN_OR_RETURN(Stmt c, db_->Prepare("UPDATE journal SET state = 'closed', closed_at = ? "
+                                             "WHERE id = ?"));
+    return c.Bind(1, env_->NowMillis()).Bind(2, close_journal).Run();
+  }();
+  if (!s.ok()) {
+    Rollback();
+    return s;
   }
-  DV_RETURN_IF_ERROR(w->Finish());
-  DV_RETURN_IF_ERROR(Begin());
-  DV_ASSIGN_OR_RETURN(Stmt ins, db_->Prepare("INSERT INTO segments(id, state, bytes, created_at) "
-                                            "VALUES (?, 'live', ?, ?)"));
-  DV_RETURN_IF_ERROR(ins.Bind(1, static_cast<int64_t>(new_id))
-                         .Bind(2, static_cast<int64_t>(w->bytes()))
-                         .Bind(3, env_->NowMillis())
-                         .Run());
-  DV_ASSIGN_OR_RETURN(Stmt up, db_->Prepare("UPDATE payloads SET segment = ?, offset = ? WHERE "
-                                           "record_id = ? AND seq = ?"));
-  for (const auto& ne : moved) {
-    up.Reset();
-    DV_RETURN_IF_ERROR(up.Bind(1, static_cast<int64_t>(new_id))
-                           .Bind(2, static_cast<int64_t>(ne.offset))
-                           .Bind(3, static_cast<int64_t>(ne.record_id))
-                           .Bind(4, ne.seq)
-                           .Run());
-  }
-  DV_ASSIGN_OR_RETURN(Stmt m, db_->Prepare("UPDATE segments SET state = 'dead' WHERE id = ?"));
-  DV_RETURN_IF_ERROR(m.Bind(1, static_cast<int64_t>(segment_id)).Run());
-  DV_RETURN_IF_ERROR(Commit());
-  ++*rewritten;
-  return drop_row();
+  return Commit();
 }
 
-Result<int64_t> Archive::CompactAndClose(int64_t journal_id) {
+Result<int64_t> Archive::CompactAndClose(int64_t journal_id, bool checkpoint) {
   DV_ASSIGN_OR_RETURN(Stmt j, db_->Prepare("SELECT segments FROM journal WHERE id = ?"));
   j.Bind(1, journal_id);
   DV_ASSIGN_OR_RETURN(bool row, j.Step());
@@ -1059,20 +1288,16 @@ Result<int64_t> Archive::CompactAndClose(int64_t journal_id) {
   std::string list = j.Text(0);
   j.Reset();
   int64_t rewritten = 0;
+  std::vector<uint64_t> segs;
   size_t pos = 0;
   while (pos < list.size()) {
     size_t comma = list.find(',', pos);
     if (comma == std::string::npos) comma = list.size();
-    uint64_t seg = std::stoull(list.substr(pos, comma - pos));
-    DV_RETURN_IF_ERROR(CompactSegment(seg, &rewritten));
-    CrashPoint("destroy.after_segment");
+    segs.push_back(std::stoull(list.substr(pos, comma - pos)));
     pos = comma + 1;
   }
-  CrashPoint("destroy.before_journal_close");
-  DV_ASSIGN_OR_RETURN(Stmt c, db_->Prepare("UPDATE journal SET state = 'closed', closed_at = ? "
-                                          "WHERE id = ?"));
-  DV_RETURN_IF_ERROR(c.Bind(1, env_->NowMillis()).Bind(2, journal_id).Run());
-  DV_RETURN_IF_ERROR(Checkpoint());
+  DV_RETURN_IF_ERROR(CompactSegments(segs, &rewritten, journal_id));
+  if (checkpoint) DV_RETURN_IF_ERROR(Checkpoint());
   return rewritten;
 }
 
@@ -1116,8 +1341,9 @@ Status Archive::Recover() {
   }
   for (int64_t id : open) {
     auto r = CompactAndClose(id);
-    if (!r.ok()) return r.status().Context("cannot finish interrupted work (journal " +
-                                           std::to_string(id) + ")");
+    if (!r.ok())
+      return r.status().Context("cannot finish interrupted work (journal " + std::to_string(id) +
+                                ")");
     recovered_journals_.push_back(id);
   }
   // 2. Segments marked dead whose files may remain; 3. files nobody references; temp files.
@@ -1135,7 +1361,7 @@ Status Archive::Recover() {
     }
   }
   int64_t ignored = 0;
-  for (uint64_t d : dead) DV_RETURN_IF_ERROR(CompactSegment(d, &ignored));
+  DV_RETURN_IF_ERROR(CompactSegments(dead, &ignored, /*close_journal=*/0));
   DV_ASSIGN_OR_RETURN(auto listing, segments_->List());
   for (uint64_t s : listing.segments)
     if (!live.count(s)) DV_RETURN_IF_ERROR(segments_->Remove(s));
@@ -1276,11 +1502,11 @@ Status Archive::FinishRekeyInTransaction() {
 
 Result<std::optional<AuditRow>> Archive::LastAudit() {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT seq, time, event, body, prev, hash, sig FROM "
-                                           "audit ORDER BY seq DESC LIMIT 1"));
+                                            "audit ORDER BY seq DESC LIMIT 1"));
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<AuditRow>();
-  return std::optional<AuditRow>(AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3),
-                                          st.Blob(4), st.Blob(5), st.Blob(6)});
+  return std::optional<AuditRow>(
+      AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Blob(4), st.Blob(5), st.Blob(6)});
 }
 
 Result<std::vector<AuditRow>> Archive::RecentAudit(std::string_view event, int limit) {
@@ -1299,7 +1525,7 @@ Result<std::vector<AuditRow>> Archive::RecentAudit(std::string_view event, int l
 
 Status Archive::InsertAudit(const AuditRow& r) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT INTO audit(seq, time, event, body, prev, hash, "
-                                           "sig) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                                            "sig) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   return st.Bind(1, r.seq)
       .Bind(2, r.time_ms)
       .Bind(3, r.event)
@@ -1312,14 +1538,14 @@ Status Archive::InsertAudit(const AuditRow& r) {
 
 Result<std::vector<AuditRow>> Archive::AuditRows(int64_t from_seq) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT seq, time, event, body, prev, hash, sig FROM "
-                                           "audit WHERE seq >= ? ORDER BY rowid"));
+                                            "audit WHERE seq >= ? ORDER BY rowid"));
   st.Bind(1, from_seq);
   std::vector<AuditRow> out;
   while (true) {
     DV_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    out.push_back(AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Blob(4), st.Blob(5),
-                           st.Blob(6)});
+    out.push_back(
+        AuditRow{st.Int(0), st.Int(1), st.Text(2), st.Text(3), st.Blob(4), st.Blob(5), st.Blob(6)});
   }
   return out;
 }
@@ -1351,7 +1577,7 @@ constexpr const char* kRequestCols =
 
 Result<std::optional<RequestRow>> Archive::GetRequest(const std::string& ref) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(std::string("SELECT ") + kRequestCols +
-                                           " FROM requests WHERE ref = ?"));
+                                            " FROM requests WHERE ref = ?"));
   st.Bind(1, ref);
   DV_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<RequestRow>();
@@ -1359,20 +1585,26 @@ Result<std::optional<RequestRow>> Archive::GetRequest(const std::string& ref) {
 }
 
 Status Archive::PutRequest(const RequestRow& r) {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(std::string("INSERT OR REPLACE INTO requests(") +
-                                           kRequestCols +
-                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  DV_ASSIGN_OR_RETURN(Stmt st,
+                      db_->Prepare(std::string("INSERT OR REPLACE INTO requests(") + kRequestCols +
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, r.ref).Bind(2, r.kind).Bind(3, r.received_ms).Bind(4, r.deadline_ms);
   st.Bind(5, r.status).Bind(6, r.subjects).Bind(7, r.found).Bind(8, r.erased).Bind(9, r.held);
-  if (r.completed_ms) st.Bind(10, *r.completed_ms); else st.BindNull(10);
-  if (r.extended_deadline_ms) st.Bind(11, *r.extended_deadline_ms); else st.BindNull(11);
+  if (r.completed_ms)
+    st.Bind(10, *r.completed_ms);
+  else
+    st.BindNull(10);
+  if (r.extended_deadline_ms)
+    st.Bind(11, *r.extended_deadline_ms);
+  else
+    st.BindNull(11);
   st.Bind(12, r.extension_reason).Bind(13, r.plan_hash).Bind(14, r.details);
   return st.Run();
 }
 
 Result<std::vector<RequestRow>> Archive::ListRequests() {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare(std::string("SELECT ") + kRequestCols +
-                                           " FROM requests ORDER BY received, ref"));
+                                            " FROM requests ORDER BY received, ref"));
   std::vector<RequestRow> out;
   while (true) {
     DV_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -1384,25 +1616,34 @@ Result<std::vector<RequestRow>> Archive::ListRequests() {
 
 Result<int64_t> Archive::AddHold(const HoldRow& h) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT INTO holds(reason, until, created, released, "
-                                           "subjects) VALUES (?, ?, ?, NULL, ?)"));
+                                            "subjects) VALUES (?, ?, ?, NULL, ?)"));
   st.Bind(1, h.reason);
-  if (h.until_ms) st.Bind(2, *h.until_ms); else st.BindNull(2);
+  if (h.until_ms)
+    st.Bind(2, *h.until_ms);
+  else
+    st.BindNull(2);
   DV_RETURN_IF_ERROR(st.Bind(3, h.created_ms).Bind(4, h.subjects).Run());
   return db_->LastInsertRowid();
 }
 
 Status Archive::PutHold(const HoldRow& h) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("UPDATE holds SET reason = ?, until = ?, released = ? "
-                                           "WHERE id = ?"));
+                                            "WHERE id = ?"));
   st.Bind(1, h.reason);
-  if (h.until_ms) st.Bind(2, *h.until_ms); else st.BindNull(2);
-  if (h.released_ms) st.Bind(3, *h.released_ms); else st.BindNull(3);
+  if (h.until_ms)
+    st.Bind(2, *h.until_ms);
+  else
+    st.BindNull(2);
+  if (h.released_ms)
+    st.Bind(3, *h.released_ms);
+  else
+    st.BindNull(3);
   return st.Bind(4, h.id).Run();
 }
 
 Result<std::vector<HoldRow>> Archive::ListHolds() {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT id, reason, until, created, released, "
-                                           "subjects FROM holds ORDER BY id"));
+                                            "subjects FROM holds ORDER BY id"));
   std::vector<HoldRow> out;
   while (true) {
     DV_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -1429,7 +1670,7 @@ Result<std::optional<int64_t>> Archive::Cursor(uint8_t type) {
 
 Status Archive::SetCursor(uint8_t type, int64_t until_ms) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT OR REPLACE INTO cursors(type, until_ms) "
-                                           "VALUES (?, ?)"));
+                                            "VALUES (?, ?)"));
   return st.Bind(1, type).Bind(2, until_ms).Run();
 }
 
@@ -1454,10 +1695,8 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
   for (uint64_t s : on_disk)
     if (!live.count(s))
       problems->push_back("segment file " + std::to_string(s) + " is not in the index (orphan)");
-  for (const auto& t : listing.temp_files)
-    problems->push_back("leftover temp file segments/" + t);
-  for (const auto& u : listing.unknown_files)
-    problems->push_back("unknown file segments/" + u);
+  for (const auto& t : listing.temp_files) problems->push_back("leftover temp file segments/" + t);
+  for (const auto& u : listing.unknown_files) problems->push_back("unknown file segments/" + u);
   std::string tmp = JoinPath(dir_, kTmpDir);
   if (env_->Exists(tmp)) {
     DV_ASSIGN_OR_RETURN(auto names, env_->ListDir(tmp));
@@ -1466,7 +1705,7 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
 
   // Storage -> index: every entry on disk must be a payload row at the same place.
   DV_ASSIGN_OR_RETURN(Stmt at, db_->Prepare("SELECT offset, length FROM payloads WHERE "
-                                           "record_id = ? AND seq = ? AND segment = ?"));
+                                            "record_id = ? AND seq = ? AND segment = ?"));
   DV_ASSIGN_OR_RETURN(Stmt known, db_->Prepare("SELECT 1 FROM records WHERE id = ?"));
   for (uint64_t s : live) {
     if (!on_disk.count(s)) {
@@ -1532,17 +1771,20 @@ Status Archive::VerifyStorage(std::vector<std::string>* problems, int64_t* paylo
     }
     return Status::Ok();
   };
-  DV_RETURN_IF_ERROR(orphan_rows("SELECT DISTINCT record_id FROM idents WHERE record_id NOT IN "
-                                 "(SELECT id FROM records)",
-                                 "identifier rows without a record"));
-  DV_RETURN_IF_ERROR(orphan_rows("SELECT DISTINCT record_id FROM payloads WHERE record_id NOT IN "
-                                 "(SELECT id FROM records)",
-                                 "payload rows without a record (no key)"));
-  DV_RETURN_IF_ERROR(orphan_rows("SELECT DISTINCT record_id FROM payloads WHERE segment NOT IN "
-                                 "(SELECT id FROM segments WHERE state = 'live')",
-                                 "payload in a segment that is not live"));
-  DV_RETURN_IF_ERROR(orphan_rows("SELECT id FROM journal WHERE state != 'closed'",
-                                 "(journal entry) left open"));
+  DV_RETURN_IF_ERROR(
+      orphan_rows("SELECT DISTINCT record_id FROM idents WHERE record_id NOT IN "
+                  "(SELECT id FROM records)",
+                  "identifier rows without a record"));
+  DV_RETURN_IF_ERROR(
+      orphan_rows("SELECT DISTINCT record_id FROM payloads WHERE record_id NOT IN "
+                  "(SELECT id FROM records)",
+                  "payload rows without a record (no key)"));
+  DV_RETURN_IF_ERROR(
+      orphan_rows("SELECT DISTINCT record_id FROM payloads WHERE segment NOT IN "
+                  "(SELECT id FROM segments WHERE state = 'live')",
+                  "payload in a segment that is not live"));
+  DV_RETURN_IF_ERROR(
+      orphan_rows("SELECT id FROM journal WHERE state != 'closed'", "(journal entry) left open"));
   return Status::Ok();
 }
 

@@ -138,6 +138,7 @@ struct Stats {
 };
 
 class IngestBatch;
+class IngestGroup;
 
 class Archive {
  public:
@@ -182,6 +183,9 @@ class Archive {
   std::string TempDir() const;
   // Starts a transaction for one file; the batch commits or rolls back as a whole.
   Result<std::unique_ptr<IngestBatch>> BeginIngest(const FileMeta& file);
+  // Starts a transaction for several files (group commit): each file is added whole or not at
+  // all (a savepoint), and the group's Commit makes all of them durable with one commit.
+  Result<std::unique_ptr<IngestGroup>> BeginIngestGroup();
   Result<bool> IsSuppressed(const crypto::Hash& h);
   // Every keyed fingerprint on the suppression list with its identifier kind.
   Result<std::vector<std::pair<crypto::Hash, uint8_t>>> SuppressionList();
@@ -203,6 +207,11 @@ class Archive {
   // Index rows (records, payloads, identifiers, file links) that still name any of the ids.
   Result<int64_t> RowsNaming(const std::vector<int64_t>& record_ids);
   Result<std::vector<RecordTimes>> AllRecordTimes();
+  // Records whose earliest instant (start, end or file scope end) is at or before max_ms, and
+  // the undatable ones: what a sweep with that latest cutoff must look at (records_by_time
+  // index, so a day's sweep reads about a day of records).
+  Result<std::vector<RecordTimes>> RecordsDatedUpTo(int64_t max_ms);
+  Result<int64_t> RecordCount();
   Result<Stats> GetStats();
 
   // --- destruction (inside Begin/Commit) ---
@@ -211,9 +220,10 @@ class Archive {
   Result<int64_t> AddJournal(const std::string& op, const std::set<uint64_t>& segments,
                              int64_t now_ms);
   // After the commit: rewrites every listed segment without its dead entries (temp, fsync,
-  // rename, fsync dir), closes the journal, checkpoints the WAL with TRUNCATE.
+  // rename, fsync dir), closes the journal, checkpoints the WAL with TRUNCATE (unless the
+  // caller checkpoints itself after a last commit of its own).
   // Returns the number of segment files rewritten or removed.
-  Result<int64_t> CompactAndClose(int64_t journal_id);
+  Result<int64_t> CompactAndClose(int64_t journal_id, bool checkpoint = true);
   // True when a crash left work to finish (open journal, dead or unreferenced segments, temp
   // files); Open then recovers even for a reader.
   Result<bool> NeedsRecovery();
@@ -269,15 +279,19 @@ class Archive {
 
  private:
   friend class IngestBatch;
+  friend class IngestGroup;
   Archive(Env* env, std::string dir);
   Status LoadSecrets(const KeySource& key);
   Status UseSecrets(std::string* plain);
   std::string PayloadAd(int64_t record_id, uint32_t seq, int64_t first_file) const;
   std::string RecordKeyAd(int64_t record_id) const;
   Result<crypto::Key> RecordKey(int64_t record_id, const std::string& wrapped, int64_t gen);
+  Status RecordKeyInto(int64_t record_id, const std::string& wrapped, int64_t gen,
+                       crypto::Key* out);
   Result<int64_t> NextId(const char* table);
   Result<int64_t> FieldId(const std::string& name);
-  Status CompactSegment(uint64_t segment_id, int64_t* rewritten);
+  Status CompactSegments(const std::vector<uint64_t>& segment_ids, int64_t* rewritten,
+                         int64_t close_journal);
 
   Env* env_;
   std::string dir_;
@@ -302,27 +316,66 @@ class Archive {
   std::vector<int64_t> recovered_journals_;
 };
 
-// One file's records, added in one transaction with a new segment.
+// Several input files in one transaction. Files share segments: one open segment per data type
+// and UTC day of the file's scope (so a day's sweep still empties whole segments), started anew
+// past kSegmentTargetBytes at a file boundary (1 MiB: an erasure rewrites at most about that
+// much per segment that held the person, and ingest needs about one fsync per MiB, not three
+// per file). Commit fsyncs each segment, renames them, fsyncs the directory once and commits
+// the index once.
+class IngestGroup {
+ public:
+  static constexpr uint64_t kSegmentTargetBytes = 1 << 20;
+  ~IngestGroup();  // rolls back (and removes its temp segments) unless committed
+  // The next file of the group (a savepoint). Only one file is open at a time.
+  Result<std::unique_ptr<IngestBatch>> BeginFile(const FileMeta& file);
+  // Makes every file whose batch committed durable. On failure nothing of the group is kept.
+  Status Commit();
+  int64_t files() const { return files_; }
+  uint64_t sealed_bytes() const { return sealed_bytes_; }
+
+ private:
+  friend class Archive;
+  friend class IngestBatch;
+  explicit IngestGroup(Archive* a) : a_(a) {}
+  Archive* a_;
+  // Segments in the order they were started; open_ maps a (type, day) bucket to the one that
+  // still takes files.
+  std::vector<std::unique_ptr<SegmentWriter>> segments_;
+  std::map<std::pair<uint8_t, int64_t>, SegmentWriter*> open_;
+  int64_t files_ = 0;
+  uint64_t sealed_bytes_ = 0;
+  bool file_open_ = false;
+  bool committed_ = false;
+  Status broken_;  // a file's entries could not be dropped from its segment: the group fails
+};
+
+// One file's records, added with its segment entries. Either a group's file (a savepoint in the
+// group's transaction) or, from BeginIngest, a file that is its own group.
 class IngestBatch {
  public:
   ~IngestBatch();  // rolls back unless committed
   Result<AddOutcome> Add(const RecordInput& rec);
-  // Writes the segment durably, records the file, commits. Also commits the audit row the
-  // caller inserted with Archive::InsertAudit before calling this.
+  // Records the file and keeps its rows. Standalone batches then write the segment durably
+  // and commit; a group's file becomes durable with the group's Commit. Also keeps the audit
+  // row the caller inserted with Archive::InsertAudit before calling this.
   Status Commit(int64_t records_in_file);
   int64_t file_id() const { return file_id_; }
 
  private:
   friend class Archive;
-  IngestBatch(Archive* a, FileMeta meta);  // in archive.cc, where Statements is complete
+  friend class IngestGroup;
+  IngestBatch(Archive* a, IngestGroup* g, FileMeta meta);  // in archive.cc (Statements)
   Archive* a_;
+  IngestGroup* g_;
+  std::unique_ptr<IngestGroup> own_;  // set for a standalone batch
   FileMeta meta_;
   int64_t file_id_ = 0;
-  uint64_t segment_id_ = 0;
-  std::unique_ptr<SegmentWriter> writer_;
-  int64_t next_record_id_ = 0;  // 0 until the batch takes its first new record id
+  SegmentWriter* writer_ = nullptr;
+  uint64_t start_size_ = 0, start_entries_ = 0;  // the writer before this file
+  int64_t next_record_id_ = 0;                   // 0 until the batch takes its first new record id
   bool committed_ = false;
   std::string sealed_;
+  crypto::Key key_;  // scratch record key, refilled per record (see crypto::Key::Randomize)
   // The batch's statements, prepared on the first Add, not once per record.
   struct Statements;
   std::unique_ptr<Statements> st_;

@@ -61,13 +61,23 @@ Result<SegmentEntry> SegmentWriter::AppendRaw(std::string_view entry) {
   return e;
 }
 
-Status SegmentWriter::Finish() {
+Status SegmentWriter::Finish(bool sync_dir) {
   DV_RETURN_IF_ERROR(file_->Sync());
   DV_RETURN_IF_ERROR(file_->Close());
   DV_RETURN_IF_ERROR(env_->Rename(tmp_, final_));
   done_ = true;
-  return env_->SyncDir(dir_);
+  return sync_dir ? env_->SyncDir(dir_) : Status::Ok();
 }
+
+Status SegmentWriter::TruncateTo(uint64_t size, uint64_t entries) {
+  if (done_) return Status::Failed("segment " + final_ + " is already finished");
+  DV_RETURN_IF_ERROR(file_->Truncate(size));
+  size_ = size;
+  entries_ = entries;
+  return Status::Ok();
+}
+
+Status SegmentStore::SyncDir() { return env_->SyncDir(dir_); }
 
 std::string SegmentStore::PathFor(uint64_t id) const { return JoinPath(dir_, SegmentName(id)); }
 
@@ -82,11 +92,18 @@ Result<std::unique_ptr<SegmentWriter>> SegmentStore::Create(uint64_t id) {
       new SegmentWriter(env_, tmp, final_path, dir_, std::move(file), 0));
   DV_RETURN_IF_ERROR(w->file_->Append(hdr));
   w->size_ = hdr.size();
+  w->id_ = id;
   return w;
 }
 
 Result<std::string> SegmentStore::ReadRaw(uint64_t id, const SegmentEntry& where) const {
   DV_ASSIGN_OR_RETURN(auto file, env_->OpenRandomAccess(PathFor(id)));
+  return ReadRawAt(*file, id, where);
+}
+
+Result<std::string> SegmentStore::ReadRawAt(const RandomAccessFile& f, uint64_t id,
+                                            const SegmentEntry& where) const {
+  const RandomAccessFile* file = &f;
   if (where.length < kEntryHeaderSize || where.offset + where.length > file->Size())
     return Status::VerifyFailed("record " + std::to_string(where.record_id) +
                                 ": storage entry lies outside segment " + SegmentName(id));
@@ -112,8 +129,8 @@ Result<std::vector<SegmentEntry>> SegmentStore::Scan(uint64_t id) const {
   std::string hdr;
   if (size < kSegmentHeaderSize) return Status::VerifyFailed("segment " + name + " is truncated");
   DV_RETURN_IF_ERROR(file->ReadAt(0, kSegmentHeaderSize, &hdr));
-  if (std::memcmp(hdr.data(), kMagic, sizeof kMagic) != 0 ||
-      hdr.compare(8, 16, archive_id_) != 0 || GetLE(hdr, 24, 8) != id)
+  if (std::memcmp(hdr.data(), kMagic, sizeof kMagic) != 0 || hdr.compare(8, 16, archive_id_) != 0 ||
+      GetLE(hdr, 24, 8) != id)
     return Status::VerifyFailed("segment " + name + " has a damaged header");
   std::vector<SegmentEntry> out;
   uint64_t pos = kSegmentHeaderSize;
@@ -132,10 +149,10 @@ Result<std::vector<SegmentEntry>> SegmentStore::Scan(uint64_t id) const {
   return out;
 }
 
-Status SegmentStore::Remove(uint64_t id) {
+Status SegmentStore::Remove(uint64_t id, bool sync_dir) {
   std::string p = PathFor(id);
   if (env_->Exists(p)) DV_RETURN_IF_ERROR(env_->Remove(p));
-  return env_->SyncDir(dir_);
+  return sync_dir ? env_->SyncDir(dir_) : Status::Ok();
 }
 
 Result<SegmentStore::Listing> SegmentStore::List() const {

@@ -34,8 +34,13 @@ class SegmentWriter {
   Result<SegmentEntry> Append(uint64_t record_id, uint32_t seq, std::string_view sealed);
   // Copies a whole entry read from another segment (compaction never decrypts).
   Result<SegmentEntry> AppendRaw(std::string_view entry);
-  // fsync, rename into place, fsync the directory.
-  Status Finish();
+  // fsync, rename into place, fsync the directory (unless sync_dir is false: a group commit
+  // renames several segments and then fsyncs their directory once, see SyncDir).
+  Status Finish(bool sync_dir = true);
+  // Drops every entry appended since the writer held `entries` entries in `size` bytes (the
+  // entries of an input file that failed half-way; nothing of them was durable yet).
+  Status TruncateTo(uint64_t size, uint64_t entries);
+  uint64_t segment_id() const { return id_; }
   uint64_t bytes() const { return size_; }
   uint64_t entries() const { return entries_; }
 
@@ -43,12 +48,17 @@ class SegmentWriter {
   friend class SegmentStore;
   SegmentWriter(Env* env, std::string tmp, std::string final_path, std::string dir,
                 std::unique_ptr<WritableFile> file, uint64_t size)
-      : env_(env), tmp_(std::move(tmp)), final_(std::move(final_path)), dir_(std::move(dir)),
-        file_(std::move(file)), size_(size) {}
+      : env_(env),
+        tmp_(std::move(tmp)),
+        final_(std::move(final_path)),
+        dir_(std::move(dir)),
+        file_(std::move(file)),
+        size_(size) {}
   Env* env_;
   std::string tmp_, final_, dir_;
   std::unique_ptr<WritableFile> file_;
   uint64_t size_;
+  uint64_t id_ = 0;
   uint64_t entries_ = 0;
   bool done_ = false;
   std::string buf_;
@@ -61,6 +71,8 @@ class SegmentStore {
 
   std::string PathFor(uint64_t segment_id) const;
   Result<std::unique_ptr<SegmentWriter>> Create(uint64_t segment_id);
+  // fsync of the segments directory (after renames done with Finish(false)).
+  Status SyncDir();
   // Reads one entry and checks that its header names the expected record; returns the sealed
   // bytes (the part after the entry header).
   Result<std::string> ReadSealed(uint64_t segment_id, const SegmentEntry& where) const;
@@ -68,7 +80,12 @@ class SegmentStore {
   Result<std::string> ReadRaw(uint64_t segment_id, const SegmentEntry& where) const;
   // Walks a segment's entries; fails on a damaged header or an entry running past the end.
   Result<std::vector<SegmentEntry>> Scan(uint64_t segment_id) const;
-  Status Remove(uint64_t segment_id);
+  // Removes a segment file if it exists; fsyncs the directory unless sync_dir is false (the
+  // caller removes several and then calls SyncDir once).
+  Status Remove(uint64_t segment_id, bool sync_dir = true);
+  // Reads a whole entry through an already open segment file (compaction of many entries).
+  Result<std::string> ReadRawAt(const RandomAccessFile& file, uint64_t segment_id,
+                                const SegmentEntry& where) const;
   // Segment ids present on disk, and leftover temp files (names only).
   struct Listing {
     std::vector<uint64_t> segments;

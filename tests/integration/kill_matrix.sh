@@ -80,6 +80,9 @@ LOCAL_TOTAL="$(jq '.totals.all.unique_records' "$T/local.json")"
 eq "local set: every file holds R records" "" \
   "$(jq -r --argjson r "$R" '.files | to_entries[] | select(.value.records != $r) | .key' "$T/local.json")"
 
+# Groups of 4 files (instead of up to 256 per commit), so that kills land between group commits
+# as well as inside a group: what committed stays, the group being written goes, whole files.
+export DAVAULT_INGEST_GROUP_FILES=4
 ingest_kills=0 ingest_runs=0 rounds=0
 t0=$(date +%s)
 while [ "$ingest_kills" -lt "$KILLS_INGEST" ]; do
@@ -110,6 +113,8 @@ done
 echo "ingest: $ingest_kills kills in $ingest_runs runs over $rounds rounds, $(( $(date +%s) - t0 )) s;" \
   "$PROGRESSED kills after the run had ingested a file, $NEEDED_RECOVERY left work for recovery"
 NEEDED_RECOVERY=0 PROGRESSED=0
+
+unset DAVAULT_INGEST_GROUP_FILES
 
 # --- pull -----------------------------------------------------------------------------------
 "$GEN" --out "$T/remote" --seed 62 --start "2026-10-10T00:00:00Z" --hours 12 --records-per-file "$R" \

@@ -42,6 +42,28 @@ TEST_F(CryptoTest, WrapUnwrap) {
   EXPECT_FALSE(UnwrapKey(wrap, w, "rec-8").ok());
 }
 
+TEST_F(CryptoTest, ScratchKeyRandomizeAndUnwrapInto) {
+  Key wrap = Key::Random();
+  Key scratch;  // zero key, refilled in place
+  std::string zero(Key::kSize, '\0');
+  EXPECT_EQ(scratch.view(), zero);
+  const unsigned char* where = scratch.data();
+  scratch.Randomize();
+  EXPECT_NE(scratch.view(), zero);
+  EXPECT_EQ(scratch.data(), where);  // same guarded memory, no new allocation
+  std::string first(scratch.view());
+  std::string w = WrapKey(wrap, scratch, "rec-1");
+  scratch.Randomize();
+  EXPECT_NE(std::string(scratch.view()), first);
+  ASSERT_TRUE(UnwrapKeyInto(wrap, w, "rec-1", &scratch).ok());
+  EXPECT_EQ(std::string(scratch.view()), first);
+  Status bad = UnwrapKeyInto(wrap, w, "rec-2", &scratch);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "authentication failed");
+  EXPECT_EQ(scratch.view(), zero);  // wiped on failure
+  EXPECT_FALSE(UnwrapKeyInto(wrap, w.substr(1), "rec-1", &scratch).ok());
+}
+
 TEST_F(CryptoTest, SubkeysDifferByIdAndContext) {
   Key master = Key::Random();
   Key a = DeriveSubkey(master, 1, "dvsubkey");

@@ -108,8 +108,9 @@ TEST_F(ArchiveTest, WrongKeyAndWorldReadableKeyFileAreRefused) {
 
 TEST_F(ArchiveTest, CopiesAreOneRecordAndVersionsShareIt) {
   auto a = OpenW();
-  auto oc = Ingest(*a, "f1", {{"conv-1", "{\"a\":1}"}, {"conv-1", "{\"a\":1}"},
-                              {"conv-2", "{\"b\":2}"}}, "dana@example.com");
+  auto oc =
+      Ingest(*a, "f1", {{"conv-1", "{\"a\":1}"}, {"conv-1", "{\"a\":1}"}, {"conv-2", "{\"b\":2}"}},
+             "dana@example.com");
   EXPECT_EQ(oc[0], AddOutcome::kNew);
   EXPECT_EQ(oc[1], AddOutcome::kCopy);
   EXPECT_EQ(oc[2], AddOutcome::kNew);
@@ -122,6 +123,77 @@ TEST_F(ArchiveTest, CopiesAreOneRecordAndVersionsShareIt) {
   auto p = a->ReadPayloads(m.value()[0].record_id);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.value(), (std::vector<std::string>{"{\"a\":1}", "{\"a\":1, \"late\":true}"}));
+}
+
+// Group commit: files share the transaction and their day's segment; a file that fails
+// half-way leaves nothing (no rows, no entries in the shared segment); the rest commit.
+TEST_F(ArchiveTest, GroupCommitKeepsWholeFilesAndDropsAFailedOne) {
+  auto a = OpenW();
+  auto meta = [&](const std::string& name, int64_t scope_start) {
+    FileMeta m;
+    m.name = name;
+    m.type = 3;
+    m.content_hash = crypto::PlainHash(name);
+    m.scope_start_ms = scope_start;
+    m.scope_end_ms = scope_start + 3600000;
+    return m;
+  };
+  const int64_t day1 = 20000 * 86400000LL, day2 = day1 + 86400000LL;
+  {
+    auto g = a->BeginIngestGroup();
+    ASSERT_TRUE(g.ok()) << g.status().message();
+    auto add_file = [&](const std::string& name, int64_t scope,
+                        std::vector<std::pair<std::string, std::string>> recs, bool commit) {
+      auto b = g.value()->BeginFile(meta(name, scope));
+      ASSERT_TRUE(b.ok()) << b.status().message();
+      for (const auto& [k, raw] : recs) {
+        auto r = b.value()->Add(Rec(*a, k, raw, name + "@example.com"));
+        ASSERT_TRUE(r.ok()) << r.status().message();
+      }
+      if (commit) {
+        ASSERT_TRUE(b.value()->Commit(static_cast<int64_t>(recs.size())).ok());
+      }
+    };
+    add_file("f1", day1, {{"k1", "{\"one\":1}"}, {"k2", "{\"two\":2}"}}, true);
+    add_file("f2", day1 + 3600000, {{"k3", "{\"failed\":3}"}, {"k1", "{\"one\":\"v2\"}"}},
+             false);  // fails half-way: its batch goes without Commit
+    add_file("f3", day1 + 7200000, {{"k4", "{\"four\":4}"}}, true);
+    add_file("f4", day2, {{"k5", "{\"five\":5}"}}, true);
+    EXPECT_EQ(g.value()->files(), 3);
+    ASSERT_TRUE(g.value()->Commit().ok());
+  }
+  auto stats = a->GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats.value().files, 3);
+  EXPECT_EQ(stats.value().records, 4);
+  EXPECT_EQ(stats.value().segments, 2);  // day 1's files share one segment, day 2 has its own
+  EXPECT_TRUE(a->Find({a->IdentifierHash(1, "f2@example.com")}).value().empty());
+  auto m1 = a->Find({a->IdentifierHash(1, "f1@example.com")});
+  ASSERT_EQ(m1.value().size(), 2u);
+  auto p = a->ReadPayloads(m1.value()[0].record_id);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.value(), std::vector<std::string>{"{\"one\":1}"});  // f2's version is gone too
+  EXPECT_FALSE(a->HasFileNamed("f2").value());
+  std::vector<std::string> problems;
+  int64_t checked = 0;
+  ASSERT_TRUE(a->VerifyStorage(&problems, &checked).ok());
+  EXPECT_TRUE(problems.empty()) << problems.front();  // no orphan entry of f2 in the segment
+  EXPECT_EQ(checked, 4);
+
+  // A group that never commits leaves nothing behind, not even a temp segment.
+  {
+    auto g = a->BeginIngestGroup();
+    ASSERT_TRUE(g.ok());
+    auto b = g.value()->BeginFile(meta("f5", day2));
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE(b.value()->Add(Rec(*a, "k6", "{\"six\":6}", "f5@example.com")).ok());
+    ASSERT_TRUE(b.value()->Commit(1).ok());
+  }
+  EXPECT_EQ(a->GetStats().value().records, 4);
+  EXPECT_FALSE(a->HasFileNamed("f5").value());
+  problems.clear();
+  ASSERT_TRUE(a->VerifyStorage(&problems, &checked).ok());
+  EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
 TEST_F(ArchiveTest, DeleteCompactsStorageAndLeavesNoCiphertextOrRows) {
@@ -243,8 +315,7 @@ TEST_F(ArchiveTest, AuditChainDetectsEditsDeletionsAndReorders) {
   auto v3 = log3.Verify();
   ASSERT_TRUE(v3.ok());
   const std::vector<std::string> p3 = v3.value().problems;
-  for (const auto& p : p3)
-    gap = gap || p.find("expected sequence 3") != std::string::npos;
+  for (const auto& p : p3) gap = gap || p.find("expected sequence 3") != std::string::npos;
   EXPECT_TRUE(gap);
 }
 
