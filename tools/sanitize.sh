@@ -7,11 +7,13 @@
 #   tools/sanitize.sh asan       only ASan + UBSan
 #   tools/sanitize.sh tsan       only TSan
 #
-# Threads in davault: the davault binary itself runs one thread (libcurl may add its resolver
-# thread, which is not instrumented). The threaded code is the fake server (cpp-httplib's worker
-# pool, the fault plan, the nonce cache), the HTTP client's handle pool, FaultEnv's shared
-# counters and the benchmark's load generator; TSan runs the tests that exercise those, and
-# the multi-process tests (concurrency, kill matrix) whose fake server is a TSan build.
+# Threads in davault: `pull` runs its downloads on a small pool (--parallel, default 4) next to
+# the ingesting main thread, and shares the auth provider (OAuth 2.0 token cache), the log
+# mutex and the progress line between them; libcurl may add its resolver thread. The fake
+# server is threaded too (cpp-httplib's worker pool, the fault plan, the nonce cache, the token
+# store), and so are FaultEnv's shared counters and the benchmark's load generator. TSan runs
+# the unit tests that exercise those, every pull integration test, and the multi-process tests
+# (concurrency, kill matrix), all with TSan builds of davault and the fake server.
 # Environment: DAVAULT_SANITIZE_JOBS (ctest -j, default 2), DAVAULT_TSAN_TESTS (ctest -R regex).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,11 +39,15 @@ run_asan() {
 
 run_tsan() {
   local t0=$SECONDS
+  # Only what the threaded tests below run (the other test executables are not built, so
+  # their tests are not listed).
   DAVAULT_BUILD_DIR="$ROOT/build-tsan" DAVAULT_BUILD_TYPE=RelWithDebInfo \
-    DAVAULT_CMAKE_ARGS="-DDAVAULT_SANITIZE=thread" "$ROOT/tools/setup.sh"
+    DAVAULT_CMAKE_ARGS="-DDAVAULT_SANITIZE=thread" \
+    DAVAULT_BUILD_TARGETS="davault davault-fakeserver davault-gen base_test client_test compliance_fault_test compliance_hostile_listing_test" \
+    "$ROOT/tools/setup.sh"
   echo "sanitize: tsan build took $((SECONDS - t0)) s" >&2
   t0=$SECONDS
-  local tests="${DAVAULT_TSAN_TESTS:-^(Env|FaultEnv|FakeServerTest|DataAccessTest|DataAccess|ClientRetryTest|RetryPolicyTest|RetryAfterTest|NonceCache|OAuth1|VerifyOAuth1Test|OAuth1Provider|HostileListing|HostilePull)\.|^integration\.(samples_pull|pull_faults|concurrency|kill_matrix)\$}"
+  local tests="${DAVAULT_TSAN_TESTS:-^(Env|FaultEnv|FakeServerTest|DataAccessTest|DataAccess|ClientRetryTest|RetryPolicyTest|RetryAfterTest|NonceCache|OAuth1|VerifyOAuth1Test|OAuth1Provider|OAuth2|ReprDigest|HostileListing|HostilePull)\.|^integration\.(samples_pull|pull_faults|pull_parallel|pull_oauth2|pull_progress|pull_sha256|pull_days_left|concurrency|kill_matrix)\$}"
   (cd "$ROOT/build-tsan" && ctest --output-on-failure -j"$JOBS" --timeout 1800 -R "$tests")
   echo "sanitize: tsan tests took $((SECONDS - t0)) s" >&2
 }
