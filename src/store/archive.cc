@@ -751,18 +751,9 @@ Result<AddOutcome> IngestBatch::Add(const RecordInput& rec) {
     Stmt& ins = st.insert_record;
     ins.Reset();
     ins.Bind(1, record_id).BindBlob(2, HashBlob(rec.natural_key)).Bind(3, rec.type);
-    if (rec.start_ms)
-      ins.Bind(4, *rec.start_ms);
-    else
-      ins.BindNull(4);
-    if (rec.end_ms)
-      ins.Bind(5, *rec.end_ms);
-    else
-      ins.BindNull(5);
-    if (meta_.scope_end_ms)
-      ins.Bind(6, *meta_.scope_end_ms);
-    else
-      ins.BindNull(6);
+    ins.Bind(4, rec.start_ms);
+    ins.Bind(5, rec.end_ms);
+    ins.Bind(6, meta_.scope_end_ms);
     ins.BindBlob(7, wrapped).Bind(8, a.wrap_gen_).Bind(9, file_id_).Bind(10, a.env_->NowMillis());
     DV_RETURN_IF_ERROR(ins.Run());
   }
@@ -801,14 +792,8 @@ Status IngestBatch::Commit(int64_t records_in_file) {
                                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   f.Bind(1, file_id_).Bind(2, meta_.name).BindBlob(3, HashBlob(meta_.content_hash));
   f.Bind(4, meta_.type);
-  if (meta_.scope_start_ms)
-    f.Bind(5, *meta_.scope_start_ms);
-  else
-    f.BindNull(5);
-  if (meta_.scope_end_ms)
-    f.Bind(6, *meta_.scope_end_ms);
-  else
-    f.BindNull(6);
+  f.Bind(5, meta_.scope_start_ms);
+  f.Bind(6, meta_.scope_end_ms);
   f.Bind(7, static_cast<int64_t>(meta_.bytes))
       .Bind(8, records_in_file)
       .Bind(9, a.env_->NowMillis());
@@ -1590,14 +1575,8 @@ Status Archive::PutRequest(const RequestRow& r) {
                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, r.ref).Bind(2, r.kind).Bind(3, r.received_ms).Bind(4, r.deadline_ms);
   st.Bind(5, r.status).Bind(6, r.subjects).Bind(7, r.found).Bind(8, r.erased).Bind(9, r.held);
-  if (r.completed_ms)
-    st.Bind(10, *r.completed_ms);
-  else
-    st.BindNull(10);
-  if (r.extended_deadline_ms)
-    st.Bind(11, *r.extended_deadline_ms);
-  else
-    st.BindNull(11);
+  st.Bind(10, r.completed_ms);
+  st.Bind(11, r.extended_deadline_ms);
   st.Bind(12, r.extension_reason).Bind(13, r.plan_hash).Bind(14, r.details);
   return st.Run();
 }
@@ -1618,10 +1597,7 @@ Result<int64_t> Archive::AddHold(const HoldRow& h) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("INSERT INTO holds(reason, until, created, released, "
                                             "subjects) VALUES (?, ?, ?, NULL, ?)"));
   st.Bind(1, h.reason);
-  if (h.until_ms)
-    st.Bind(2, *h.until_ms);
-  else
-    st.BindNull(2);
+  st.Bind(2, h.until_ms);
   DV_RETURN_IF_ERROR(st.Bind(3, h.created_ms).Bind(4, h.subjects).Run());
   return db_->LastInsertRowid();
 }
@@ -1630,14 +1606,8 @@ Status Archive::PutHold(const HoldRow& h) {
   DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("UPDATE holds SET reason = ?, until = ?, released = ? "
                                             "WHERE id = ?"));
   st.Bind(1, h.reason);
-  if (h.until_ms)
-    st.Bind(2, *h.until_ms);
-  else
-    st.BindNull(2);
-  if (h.released_ms)
-    st.Bind(3, *h.released_ms);
-  else
-    st.BindNull(3);
+  st.Bind(2, h.until_ms);
+  st.Bind(3, h.released_ms);
   return st.Bind(4, h.id).Run();
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "davault/status.h"
@@ -69,6 +70,8 @@ class Stmt {
     sqlite3_bind_null(s_, i);
     return *this;
   }
+  // NULL for an absent value (record and file times may be unknown).
+  Stmt& Bind(int i, const std::optional<int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
   // Returns true while a row is available.
   Result<bool> Step();
   // Runs to completion (for statements that return no rows).

@@ -81,3 +81,7 @@ finish() {
   echo "$CHECKS passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+# iso N: hour N of a window that starts 10 whole hours before now, as ISO 8601 (pull tests
+# put their files there: old enough for the default lag, young enough for any retention).
+H0=$(( ($(date +%s) / 3600 - 10) * 3600 ))
+iso() { date -u -d "@$(( H0 + $1 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }

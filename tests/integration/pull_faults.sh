@@ -8,7 +8,6 @@ export DAVAULT_RETRY_SCALE=0.01
 NOW_S=$(date +%s)
 H0=$(( (NOW_S / 3600 - 10) * 3600 ))  # first scope hour, ~10 h ago: inside the default lag
 ms() { echo "$(( (H0 + $1 * 3600) * 1000 ))"; }
-iso() { date -u -d "@$(( H0 + $1 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }
 name() { echo "$1.$(ms "$2").$(ms $(( $2 + 1 ))).part-0000$3-0.gz"; }  # PREFIX HOUR PART
 
 "$GEN" --out "$T/files" --start "$(iso 0)" --hours 3 --types engagement,survey --parts 3 \

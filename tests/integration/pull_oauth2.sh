@@ -4,9 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 export DAVAULT_RETRY_SCALE=0.01
 
-NOW_S=$(date +%s)
-H0=$(( (NOW_S / 3600 - 10) * 3600 ))
-iso() { date -u -d "@$(( H0 + $1 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }
 "$GEN" --out "$T/files" --start "$(iso 0)" --hours 1 --types engagement --parts 6 \
   --records-per-file 4 --manifest "$T/manifest.json" >/dev/null
 mapfile -t NAMES < <(jq -r '.files | keys[]' "$T/manifest.json" | sort)

@@ -3,9 +3,6 @@
 # in lockstep, every part file ingested exactly once; --parallel 1 never overlaps.
 source "$(dirname "$0")/lib.sh"
 
-NOW_S=$(date +%s)
-H0=$(( (NOW_S / 3600 - 10) * 3600 ))
-iso() { date -u -d "@$(( H0 + $1 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }
 "$GEN" --out "$T/files" --start "$(iso 0)" --hours 1 --types engagement --parts 8 \
   --records-per-file 4 --manifest "$T/manifest.json" >/dev/null
 eq "generated files" 8 "$(jq '.files | length' "$T/manifest.json")"

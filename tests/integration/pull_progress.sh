@@ -3,9 +3,6 @@
 # terminal (via script(1)); ingest in listing order even when a later download finishes first.
 source "$(dirname "$0")/lib.sh"
 
-NOW_S=$(date +%s)
-H0=$(( (NOW_S / 3600 - 10) * 3600 ))
-iso() { date -u -d "@$(( H0 + $1 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }
 "$GEN" --out "$T/files" --start "$(iso 0)" --hours 2 --types engagement --parts 3 \
   --records-per-file 4 --manifest "$T/manifest.json" >/dev/null
 mapfile -t NAMES < <(jq -r '.files | keys[]' "$T/manifest.json" | sort)
