@@ -546,8 +546,9 @@ Result<bool> Archive::IsSuppressed(const crypto::Hash& h) {
   return st.Step();
 }
 
-Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::SuppressionList() {
-  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT hash, kind FROM suppression"));
+namespace {
+// Every (hash, kind) row of a statement that selects those two columns.
+Result<std::vector<std::pair<crypto::Hash, uint8_t>>> HashKindRows(Stmt& st) {
   std::vector<std::pair<crypto::Hash, uint8_t>> out;
   while (true) {
     DV_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -555,6 +556,12 @@ Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::SuppressionList()
     out.emplace_back(BlobHash(st.Blob(0)), static_cast<uint8_t>(st.Int(1)));
   }
   return out;
+}
+}  // namespace
+
+Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::SuppressionList() {
+  DV_ASSIGN_OR_RETURN(Stmt st, db_->Prepare("SELECT hash, kind FROM suppression"));
+  return HashKindRows(st);
 }
 
 Result<std::unique_ptr<IngestGroup>> Archive::BeginIngestGroup() {
@@ -845,13 +852,7 @@ Result<std::vector<std::pair<crypto::Hash, uint8_t>>> Archive::IdentifiersOf(int
   DV_ASSIGN_OR_RETURN(Stmt st,
                       db_->Prepare("SELECT DISTINCT hash, kind FROM idents WHERE record_id = ?"));
   st.Bind(1, record_id);
-  std::vector<std::pair<crypto::Hash, uint8_t>> out;
-  while (true) {
-    DV_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.emplace_back(BlobHash(st.Blob(0)), static_cast<uint8_t>(st.Int(1)));
-  }
-  return out;
+  return HashKindRows(st);
 }
 
 Result<int64_t> Archive::RecordsWith(const crypto::Hash& h) {
