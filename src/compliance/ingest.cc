@@ -123,8 +123,6 @@ Status Ingester::Committed(const Pending& p, IngestCounters* counters) {
   counters->needs_review += local.needs_review;
   counters->pgp_values += local.pgp_values;
   counters->pgp_decrypted += local.pgp_decrypted;
-  // The archive's total, as pull and ingest report it (an index count, no decryption).
-  if (auto u = UnsearchableRecords(*a_); u.ok()) counters->unsearchable_records = u.value();
   counters->records_unsearchable += local.records_unsearchable;
   for (auto& [k, v] : local.records_per_type) counters->records_per_type[k] += v;
   if (ctx_.log && ctx_.verbosity != Verbosity::kQuiet)

@@ -535,6 +535,8 @@ Outcome Pull(Context& ctx, const PullOptions& opts) {
         {"complete", complete},      {"cursor", TimeOrNull(advanced ? advanced : cursor.value())}};
   }
   progress.Finish();
+  // The archive's total, once per run (an index count, no decryption), as ingest reports it.
+  if (auto u = UnsearchableRecords(a); u.ok()) c.unsearchable_records = u.value();
   c.ToJson(&res);
   res["files_failed_details"] = failed_details;
   res["downloads"] = downloads;

@@ -925,6 +925,16 @@ static RecordTimes ReadTimes(const Stmt& st) {
   return t;
 }
 
+static Result<std::vector<RecordTimes>> ReadAllTimes(Stmt& st) {
+  std::vector<RecordTimes> out;
+  while (true) {
+    DV_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back(ReadTimes(st));
+  }
+  return out;
+}
+
 Result<std::optional<RecordTimes>> Archive::Times(int64_t record_id) {
   DV_ASSIGN_OR_RETURN(
       Stmt st,
@@ -972,13 +982,7 @@ Result<int64_t> Archive::RowsNaming(const std::vector<int64_t>& ids) {
 Result<std::vector<RecordTimes>> Archive::AllRecordTimes() {
   DV_ASSIGN_OR_RETURN(Stmt st,
                       db_->Prepare("SELECT id, type, start_ms, end_ms, scope_end FROM records"));
-  std::vector<RecordTimes> out;
-  while (true) {
-    DV_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(ReadTimes(st));
-  }
-  return out;
+  return ReadAllTimes(st);
 }
 
 Result<std::vector<RecordTimes>> Archive::RecordsDatedUpTo(int64_t max_ms) {
@@ -987,13 +991,7 @@ Result<std::vector<RecordTimes>> Archive::RecordsDatedUpTo(int64_t max_ms) {
                                         "scope_end FROM records WHERE ") +
                             kEarliestTime + " <= ? OR " + kEarliestTime + " IS NULL ORDER BY id"));
   st.Bind(1, max_ms);
-  std::vector<RecordTimes> out;
-  while (true) {
-    DV_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(ReadTimes(st));
-  }
-  return out;
+  return ReadAllTimes(st);
 }
 
 Result<int64_t> Archive::RecordCount() {
