@@ -237,10 +237,9 @@ Outcome Sweep(Context& ctx, const SweepOptions& opts) {
     f.storage_files_rewritten = d.storage_files_rewritten;
     auto after = a.Find(c.hashes);
     if (!after.ok()) return fail(after.status());
-    auto held_now = HeldRecords(a, as_of);
-    if (!held_now.ok()) return fail(held_now.status());
+    // The holds in force are the ones this sweep evaluated (held, above): nothing changed them.
     for (const auto& m : after.value())
-      if (!held_now.value().count(m.record_id)) ++f.records_answering;
+      if (!held.value().count(m.record_id)) ++f.records_answering;
     f.plan_hash = c.req.plan_hash;
     f.erase_entry = erase_rows[r++];
     f.completed_by = "sweep";
